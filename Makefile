@@ -1,0 +1,169 @@
+# faultline - a teaching kernel for x86 exceptions, double and triple faults.
+#
+#   make ARCH=i386|x86_64 [target]       `make help` lists every target.
+#
+# One tree, two architectures: the shared kernel/ and drivers/ are compiled
+# with exactly one back end, arch/$(ARCH)/, whose include/ directory goes on
+# the include path so <arch/...> means that back end. Outputs go to
+# build/$(ARCH)/.
+
+ARCHES    := i386 x86_64
+ARCH_GOALS := all kernel iso run debug-info symbols
+ALL_GOALS := $(or $(MAKECMDGOALS),all)
+
+# A wrong ARCH, or none where one is needed, is one clear line.
+ifneq ($(ARCH),)
+  ifeq ($(filter $(ARCH),$(ARCHES)),)
+    $(error ARCH=$(ARCH) is not supported: use ARCH=i386 or ARCH=x86_64)
+  endif
+else ifneq ($(filter $(ARCH_GOALS),$(ALL_GOALS)),)
+  $(error ARCH is not set: use ARCH=i386 or ARCH=x86_64 (see make help))
+endif
+
+BUILD     := build/$(ARCH)
+KERNEL    := $(BUILD)/faultline.elf
+ISO       := $(BUILD)/faultline.iso
+
+CC        ?= gcc
+LD        := ld
+NASM      := nasm
+OBJCOPY   := objcopy
+PYTHON    := python3
+
+WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS    := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-builtin -nostdlib \
+             -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+             -fno-asynchronous-unwind-tables -mgeneral-regs-only \
+             -I. -Iarch/$(ARCH)/include -MMD -MP
+LDFLAGS   := -nostdlib -z max-page-size=0x1000 --build-id=none -z noexecstack -T arch/$(ARCH)/linker.ld
+
+ifeq ($(ARCH),i386)
+  CFLAGS  += -m32 -march=i686
+  LDFLAGS += -m elf_i386
+  NASMFMT := elf32
+else
+  # No red zone: an exception at the same privilege level pushes its frame
+  # right below RSP, over the 128 bytes the SysV ABI would let us use.
+  CFLAGS  += -m64 -mno-red-zone -mcmodel=small
+  LDFLAGS += -m elf_x86_64
+  NASMFMT := elf64
+endif
+
+SRCS_C    := $(wildcard kernel/*.c drivers/vga/*.c drivers/serial/*.c arch/$(ARCH)/*.c)
+SRCS_ASM  := $(wildcard arch/$(ARCH)/*.asm)
+OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \
+             $(patsubst %.asm,$(BUILD)/obj/%.asm.o,$(SRCS_ASM))
+
+# GRUB: BIOS only (i386-pc), and only the modules a multiboot boot needs.
+GRUB_MODULES := multiboot normal configfile iso9660 biosdisk
+GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
+                --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
+
+.PHONY: all kernel iso run help clean test unit-test matrix setup check-arch
+.DEFAULT_GOAL := all
+
+all: kernel iso
+
+# On x86_64 QEMU's -kernel refuses ELF64 ("Cannot load x86-64 image, give a
+# 32bit one"): faultline-qemu.elf is the same image relabelled as ELF32.
+# GRUB loads the ELF64 directly.
+ifeq ($(ARCH),x86_64)
+kernel: $(KERNEL) $(BUILD)/faultline-qemu.elf
+else
+kernel: $(KERNEL)
+endif
+
+$(KERNEL): $(OBJS) arch/$(ARCH)/linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+
+$(BUILD)/faultline-qemu.elf: $(KERNEL)
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -o $@ $<
+
+# The menu ISO: every scenario as a GRUB menu entry.
+iso: $(ISO)
+
+$(ISO): $(KERNEL) tools/mkgrubcfg
+	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
+	cp $(KERNEL) $(BUILD)/iso/boot/faultline.elf
+	tools/mkgrubcfg --arch $(ARCH) > $(BUILD)/iso/boot/grub/grub.cfg
+	$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log \
+	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# make run [SCENARIO=name] [KARGS="..."]: with a scenario, an ISO whose only
+# job is to boot that command line at once; without, the menu ISO.
+SCENARIO ?=
+KARGS    ?=
+RUN_CMDLINE = $(strip $(if $(SCENARIO),scenario=$(SCENARIO)) $(KARGS))
+
+run: kernel
+ifeq ($(RUN_CMDLINE),)
+	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
+	tools/run-qemu --arch $(ARCH) --iso $(ISO)
+else
+	@rm -rf $(BUILD)/run-iso && mkdir -p $(BUILD)/run-iso/boot/grub
+	@cp $(KERNEL) $(BUILD)/run-iso/boot/faultline.elf
+	@tools/mkgrubcfg --arch $(ARCH) --boot "$(RUN_CMDLINE)" > $(BUILD)/run-iso/boot/grub/grub.cfg
+	@$(GRUB_MKRESCUE) -o $(BUILD)/run.iso $(BUILD)/run-iso 2>$(BUILD)/grub-mkrescue.log \
+	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)"
+endif
+
+# ---- tests -------------------------------------------------------------
+# Host unit tests of the pure code, then the boot matrix, for both arches.
+UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -Iarch/x86_64/include \
+               -fsanitize=address,undefined -fno-sanitize-recover=all
+
+build/host/unit_tests: tests/unit/*.c tests/unit/*.h kernel/format.c kernel/cmdline.c \
+                       kernel/exceptions.c kernel/segment.c arch/i386/descriptor.c \
+                       arch/x86_64/descriptor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/*.c kernel/format.c kernel/cmdline.c \
+	  kernel/exceptions.c kernel/segment.c arch/i386/descriptor.c arch/x86_64/descriptor.c
+
+unit-test: build/host/unit_tests
+	build/host/unit_tests
+
+test:
+	@tools/run-tests
+
+setup:
+	tools/setup
+
+clean:
+	rm -rf build
+
+help:
+	@echo "faultline: make ARCH=i386|x86_64 <target> [SCENARIO=name] [KARGS=\"...\"]"
+	@echo ""
+	@echo "Targets that need ARCH:"
+	@echo "  all (default)   build the kernel ELF and the GRUB ISO into build/\$$ARCH/"
+	@echo "  kernel          build/\$$ARCH/faultline.elf (x86_64 also faultline-qemu.elf)"
+	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
+	@echo "  run             boot in QEMU (window, or curses over SSH); SCENARIO and"
+	@echo "                  KARGS pick the command line, otherwise the GRUB menu"
+	@echo ""
+	@echo "Targets for both arches:"
+	@echo "  test            unit tests + QEMU boot matrix on i386 and x86_64;"
+	@echo "                  ends with 'N passed, N failed'"
+	@echo "  unit-test       only the host unit tests of the pure code"
+	@echo "  setup           install the Debian/Ubuntu packages faultline needs"
+	@echo "  clean           remove build/"
+	@echo ""
+	@echo "Variables:"
+	@echo "  ARCH=i386|x86_64              which back end to build"
+	@echo "  SCENARIO=page_fault|stack_overflow|divide_error|breakpoint|"
+	@echo "           invalid_opcode|general_protection"
+	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on\""
+	@echo ""
+	@echo "Headless, one scenario, JSON out:"
+	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"
+
+-include $(OBJS:.o=.d)

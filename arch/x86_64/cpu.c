@@ -1,0 +1,15 @@
+/*
+ * cpu.c (x86_64) - arch_init: the order in which the back end comes up.
+ */
+#include "gdt.h"
+#include "idt.h"
+#include "paging.h"
+#include "tss.h"
+#include "kernel/arch.h"
+
+void arch_init(const struct kconfig *cfg)
+{
+	paging_init();          /* guard pages first: the scenarios need them */
+	tss_install();          /* also loads the GDT that holds the TSS */
+	idt_install(cfg);
+}

@@ -1,0 +1,48 @@
+/*
+ * exception.c (x86_64) - turn the interrupt frame into a struct fault for the
+ * shared reporter, with the IST facts only this back end knows.
+ */
+#include "isr.h"
+#include "idt.h"
+#include "tss.h"
+#include "kernel/arch.h"
+#include "kernel/exceptions.h"
+#include "kernel/fault.h"
+
+const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
+	"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP",
+	"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+};
+
+static void note_ist(struct fault *f, unsigned vector)
+{
+	unsigned ist = gate_ist(idt_gate(vector));
+
+	if (ist == 0)
+		fault_note(f, "IDT[%u].IST = 0: no stack switch, the CPU pushed the frame"
+		           " on the stack in use", vector);
+	else
+		fault_note(f, "IDT[%u].IST = %u: the CPU switched to TSS.ist[%u] = 0x%lx"
+		           " before pushing", vector, ist, ist - 1,
+		           (unsigned long)tss.ist[ist - 1]);
+}
+
+void exception_entry(struct isr_frame *fr)
+{
+	struct fault f = {
+		.cr2 = arch_read_cr2(),  /* first: a later #PF would overwrite it */
+		.vector = (unsigned)fr->vector,
+		.error_code = fr->error_code,
+		.ip = fr->rip, .cs = fr->cs, .flags = fr->rflags,
+		.sp = fr->rsp, .ss = fr->ss,
+		.handler_sp = (uintptr_t)fr,
+		.cr3 = arch_read_cr3(),
+		.gpr = { fr->rax, fr->rbx, fr->rcx, fr->rdx, fr->rsi, fr->rdi, fr->rbp,
+		         fr->r8, fr->r9, fr->r10, fr->r11, fr->r12, fr->r13, fr->r14,
+		         fr->r15 },
+	};
+
+	if (f.vector == VECTOR_DF)
+		note_ist(&f, f.vector);
+	fault_report(&f);
+}

@@ -1,0 +1,51 @@
+/*
+ * gdt.c (x86_64) - the Global Descriptor Table: null, 64-bit code, data, TSS.
+ *
+ * Segmentation is mostly off in 64-bit mode (SDM Vol. 3A 3.2.4), but CS must
+ * still name a code descriptor with L=1, and the TSS (which holds the IST) can
+ * only be loaded through a GDT descriptor. After LGDT, the segment registers
+ * still hold the old descriptors' cached values until they are reloaded.
+ */
+#include "gdt.h"
+#include "descriptor.h"
+#include "kernel/segment.h"
+
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_ENTRIES };
+
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+
+struct gdt_pointer {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gdt_pointer) == 10, "LGDT takes a 10-byte operand in 64-bit mode");
+
+static void reload_segments(void)
+{
+	/* A far return pops RIP then CS: the only way to reload CS in 64-bit code. */
+	__asm__ volatile("pushq %[cs]\n\t"
+	                 "leaq 1f(%%rip), %%rax\n\t"
+	                 "pushq %%rax\n\t"
+	                 "lretq\n"
+	                 "1:\n\t"
+	                 "movw %[ds], %%ax\n\t"
+	                 "movw %%ax, %%ds\n\t"
+	                 "movw %%ax, %%es\n\t"
+	                 "movw %%ax, %%ss\n\t"
+	                 : : [cs] "i"(SEL_KERNEL_CODE), [ds] "i"(SEL_KERNEL_DATA)
+	                 : "rax", "memory");
+}
+
+void gdt_install(uintptr_t tss_base, uint32_t tss_limit)
+{
+	struct desc16 tss = make_tss_descriptor(tss_base, tss_limit);
+	struct gdt_pointer ptr = { sizeof gdt - 1, (uint64_t)(uintptr_t)gdt };
+
+	gdt[GDT_NULL] = 0;
+	gdt[GDT_CODE] = make_segment(0, 0xFFFFF, DESC_KERNEL_CODE64);
+	gdt[GDT_DATA] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA);
+	gdt[GDT_TSS_LO] = tss.lo;
+	gdt[GDT_TSS_HI] = tss.hi;
+	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
+	reload_segments();
+}

@@ -1,0 +1,17 @@
+/*
+ * gdt.h (x86_64) - the kernel's GDT and its selectors.
+ */
+#ifndef X86_64_GDT_H
+#define X86_64_GDT_H
+
+#include <stdint.h>
+
+/* Selector = index * 8 | TI (0: GDT) | RPL (0). */
+#define SEL_KERNEL_CODE 0x08
+#define SEL_KERNEL_DATA 0x10
+#define SEL_TSS         0x18    /* a 16-byte descriptor: GDT slots 3 and 4 */
+
+/* Load the GDT, reload CS (far return) and the data segment registers. */
+void gdt_install(uintptr_t tss_base, uint32_t tss_limit);
+
+#endif

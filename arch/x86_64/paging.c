@@ -1,0 +1,44 @@
+/*
+ * paging.c (x86_64) - 4-level page tables that identity-map the first 16 MiB
+ * with 4 KiB pages, minus page 0 and each stack's guard page.
+ *
+ * 4 KiB granularity is what makes a guard page possible (the boot tables use
+ * 2 MiB pages). Entries are PML4 -> PDPT -> PD -> PT (SDM Vol. 3A 4.5,
+ * Figures 4-8 to 4-11). Nothing above 16 MiB is mapped, so 0xdeadbeef faults.
+ */
+#include <stdint.h>
+#include "paging.h"
+#include "kernel/stacks.h"
+
+#define PTE_PRESENT   (1ULL << 0)
+#define PTE_WRITE     (1ULL << 1)
+#define ENTRIES       512
+#define MAPPED_BYTES  (16u << 20)
+#define PAGE_TABLES   (MAPPED_BYTES / (ENTRIES * PAGE_SIZE))   /* 8 x 2 MiB */
+
+static uint64_t pml4[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t pdpt[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t pd[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t pt[PAGE_TABLES][ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+
+static void unmap(uintptr_t addr)
+{
+	uintptr_t page = addr / PAGE_SIZE;
+
+	pt[page / ENTRIES][page % ENTRIES] = 0;
+}
+
+void paging_init(void)
+{
+	for (uintptr_t i = 0; i < PAGE_TABLES * ENTRIES; i++)
+		pt[i / ENTRIES][i % ENTRIES] = (i * PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
+	unmap(0);                       /* a NULL dereference faults */
+	for (int s = 0; s < STACK_COUNT; s++)
+		unmap(stack_regions[s].guard);
+	for (unsigned t = 0; t < PAGE_TABLES; t++)
+		pd[t] = (uintptr_t)pt[t] | PTE_PRESENT | PTE_WRITE;
+	pdpt[0] = (uintptr_t)pd | PTE_PRESENT | PTE_WRITE;
+	pml4[0] = (uintptr_t)pdpt | PTE_PRESENT | PTE_WRITE;
+	/* Writing CR3 also flushes every non-global TLB entry (SDM 4.10.4.1). */
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)pml4) : "memory");
+}

@@ -1,0 +1,35 @@
+/*
+ * arch.h - the contract between the shared kernel and an architecture back end.
+ *
+ * kernel/ never asks which CPU it runs on. The Makefile compiles exactly one of
+ * arch/i386/ or arch/x86_64/ and puts its include/ directory on the include
+ * path, so <arch/...> headers and the arch_* functions below always mean the
+ * back end being built. Both back ends implement every function here with the
+ * same meaning; differences that show on the fault screen (task gate vs IST,
+ * EIP vs RIP, the back-linked TSS) travel as data in struct fault.
+ */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include <stdint.h>
+#include <arch/regs.h>          /* ARCH_GPR_COUNT, ARCH_NAME, ARCH_DF_SAFE_NAME */
+#include "config.h"
+
+/* Bring up paging (with unmapped guard pages), GDT, TSS and IDT in the
+ * configuration the command line asked for. Called once, from kmain. */
+void arch_init(const struct kconfig *cfg);
+
+/* The register names the fault screen prints, in the order of fault.gpr[]. */
+extern const char *const arch_gpr_names[ARCH_GPR_COUNT];
+
+uintptr_t arch_read_cr2(void);
+uintptr_t arch_read_cr3(void);
+
+/* Stop this CPU for good: interrupts off, hlt in a loop. */
+void arch_halt(void) __attribute__((noreturn));
+
+/* Port I/O, for the drivers. */
+void arch_outb(uint16_t port, uint8_t value);
+uint8_t arch_inb(uint16_t port);
+
+#endif

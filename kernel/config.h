@@ -1,0 +1,68 @@
+/*
+ * config.h - what the kernel command line selects: a scenario, which exception
+ * handlers are installed, and where #DF runs. Parsed by cmdline.c, a pure
+ * function the host unit tests call directly.
+ */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum scenario {
+	SCENARIO_NONE,           /* no scenario given: show the menu */
+	SCENARIO_PAGE_FAULT,
+	SCENARIO_STACK_OVERFLOW,
+	SCENARIO_DIVIDE_ERROR,
+	SCENARIO_BREAKPOINT,
+	SCENARIO_INVALID_OPCODE,
+	SCENARIO_GENERAL_PROTECTION,
+	SCENARIO_COUNT
+};
+
+/* Which IDT gates are present. */
+enum handlers {
+	HANDLERS_ALL,            /* all 32 exception vectors */
+	HANDLERS_DF,             /* only #DF (vector 8) */
+	HANDLERS_NONE,           /* an IDT with no present gate at all */
+	HANDLERS_COUNT
+};
+
+/* Where the #DF handler runs. */
+enum df_mode {
+	DF_SAFE,                 /* a known-good stack: task gate (i386) or IST1 (x86_64) */
+	DF_STACK,                /* an ordinary gate: on whatever stack faulted */
+	DF_MODE_COUNT
+};
+
+struct kconfig {
+	enum scenario scenario;
+	enum handlers handlers;
+	enum df_mode df;
+	bool exit_when_done;     /* exit=on: leave the emulator after the report */
+};
+
+#define CMDLINE_MAX     512  /* longest command line we keep */
+#define CMDLINE_ARG_MAX 64   /* longest single key=value argument */
+#define CMDLINE_ERR_MAX 160
+
+/* Parse a multiboot command line. The first word is skipped when it holds no
+ * '=' (GRUB and QEMU put the kernel's path there). arch_name and
+ * arch_df_safe_name say which arch-specific spelling of df=safe is accepted
+ * ("task" on i386, "ist" on x86_64); the other arch's spelling is a clear error.
+ * On error, returns false with a message in err; cfg still holds every
+ * argument that was valid, so exit=on is honoured even next to a typo. */
+bool cmdline_parse(const char *cmdline, const char *arch_name,
+                   const char *arch_df_safe_name, struct kconfig *cfg,
+                   char *err, size_t err_size);
+
+/* The names used on the command line and in the result line. */
+const char *scenario_name(enum scenario s);
+const char *scenario_summary(enum scenario s);
+const char *handlers_name(enum handlers h);
+const char *df_mode_name(enum df_mode d);
+
+/* Space-separated lists of the valid values, for error messages and menus. */
+void cmdline_list_scenarios(char *buf, size_t size);
+
+#endif

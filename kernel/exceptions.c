@@ -1,0 +1,123 @@
+/*
+ * exceptions.c - the exception table and the pure decoders built on it.
+ */
+#include "exceptions.h"
+#include "format.h"
+
+#define F EXC_FAULT
+#define T EXC_TRAP
+#define A EXC_ABORT
+#define I EXC_INTERRUPT
+#define R EXC_RESERVED
+#define BEN EXC_BENIGN
+#define CON EXC_CONTRIBUTORY
+
+/* SDM Vol. 3A Table 6-1; error codes per 6.15's per-vector entries;
+ * classes per Table 6-4. */
+const struct exception_info exception_table[EXCEPTION_COUNT] = {
+	[0]  = { "#DE", "Divide Error",                F, false, CON },
+	[1]  = { "#DB", "Debug",                       F, false, BEN },
+	[2]  = { "NMI", "Non-Maskable Interrupt",      I, false, BEN },
+	[3]  = { "#BP", "Breakpoint",                  T, false, BEN },
+	[4]  = { "#OF", "Overflow",                    T, false, BEN },
+	[5]  = { "#BR", "BOUND Range Exceeded",        F, false, BEN },
+	[6]  = { "#UD", "Invalid Opcode",              F, false, BEN },
+	[7]  = { "#NM", "Device Not Available",        F, false, BEN },
+	[8]  = { "#DF", "Double Fault",                A, true,  EXC_DOUBLE_FAULT },
+	[9]  = { "CSO", "Coprocessor Segment Overrun", A, false, BEN },
+	[10] = { "#TS", "Invalid TSS",                 F, true,  CON },
+	[11] = { "#NP", "Segment Not Present",         F, true,  CON },
+	[12] = { "#SS", "Stack-Segment Fault",         F, true,  CON },
+	[13] = { "#GP", "General Protection",          F, true,  CON },
+	[14] = { "#PF", "Page Fault",                  F, true,  EXC_PAGE_FAULT },
+	[15] = { "#15", "Reserved",                    R, false, BEN },
+	[16] = { "#MF", "x87 Floating-Point Error",    F, false, BEN },
+	[17] = { "#AC", "Alignment Check",             F, true,  BEN },
+	[18] = { "#MC", "Machine Check",               A, false, BEN },
+	[19] = { "#XM", "SIMD Floating-Point",         F, false, BEN },
+	[20] = { "#VE", "Virtualization Exception",    F, false, BEN },
+	[21] = { "#CP", "Control Protection",          F, true,  CON },
+	[22] = { "#22", "Reserved",                    R, false, BEN },
+	[23] = { "#23", "Reserved",                    R, false, BEN },
+	[24] = { "#24", "Reserved",                    R, false, BEN },
+	[25] = { "#25", "Reserved",                    R, false, BEN },
+	[26] = { "#26", "Reserved",                    R, false, BEN },
+	[27] = { "#27", "Reserved",                    R, false, BEN },
+	[28] = { "#HV", "Hypervisor Injection",        F, false, BEN },
+	[29] = { "#VC", "VMM Communication",           F, true,  CON },
+	[30] = { "#SX", "Security Exception",          F, true,  CON },
+	[31] = { "#31", "Reserved",                    R, false, BEN },
+};
+
+static const struct exception_info not_an_exception = {
+	"#??", "Not an exception vector", R, false, BEN
+};
+
+const struct exception_info *exception_info(unsigned vector)
+{
+	return vector < EXCEPTION_COUNT ? &exception_table[vector] : &not_an_exception;
+}
+
+const char *exception_kind_name(enum exception_kind kind)
+{
+	static const char *const names[] = {
+		[EXC_FAULT] = "fault", [EXC_TRAP] = "trap", [EXC_ABORT] = "abort",
+		[EXC_INTERRUPT] = "interrupt", [EXC_RESERVED] = "reserved",
+	};
+	return names[kind];
+}
+
+int exception_pair_outcome(unsigned first, unsigned second)
+{
+	enum exception_class a = exception_info(first)->dfclass;
+	enum exception_class b = exception_info(second)->dfclass;
+
+	if (a == EXC_DOUBLE_FAULT)
+		return 2;
+	if (a == EXC_CONTRIBUTORY && b == EXC_CONTRIBUTORY)
+		return 1;
+	if (a == EXC_PAGE_FAULT && (b == EXC_PAGE_FAULT || b == EXC_CONTRIBUTORY))
+		return 1;
+	return 0;
+}
+
+void decode_pf_error(uintptr_t err, char *buf, size_t size)
+{
+	fmt_snprintf(buf, size, "%s %s %s, %s%s",
+	             (err & PF_ERR_USER) ? "user" : "supervisor",
+	             (err & PF_ERR_FETCH) ? "instruction" : "data",
+	             (err & PF_ERR_WRITE) ? "write" : "read",
+	             (err & PF_ERR_PRESENT) ? "protection violation" : "page not present",
+	             (err & PF_ERR_RSVD) ? ", reserved bit set" : "");
+}
+
+void decode_selector_error(uintptr_t err, char *buf, size_t size)
+{
+	unsigned index = SEL_ERR_INDEX(err);
+	const char *ext = (err & SEL_ERR_EXT) ? ", external event" : "";
+
+	if (err == 0)
+		fmt_snprintf(buf, size, "no selector (error code 0)");
+	else if (err & SEL_ERR_IDT)
+		fmt_snprintf(buf, size, "IDT vector %u (%s)%s", index,
+		             exception_info(index)->mnemonic, ext);
+	else
+		fmt_snprintf(buf, size, "%s index %u (selector 0x%x)%s",
+		             (err & SEL_ERR_TI) ? "LDT" : "GDT", index,
+		             (unsigned)(err & 0xfff8), ext);
+}
+
+void decode_error_code(unsigned vector, uintptr_t err, char *buf, size_t size)
+{
+	const struct exception_info *e = exception_info(vector);
+
+	if (!e->has_error_code)
+		fmt_snprintf(buf, size, "none (%s pushes no error code)", e->mnemonic);
+	else if (vector == VECTOR_PF)
+		decode_pf_error(err, buf, size);
+	else if (vector == VECTOR_DF)
+		fmt_snprintf(buf, size, "%s", err == 0 ? "always 0 for #DF"
+		                                       : "nonzero: #DF's code should be 0");
+	else
+		decode_selector_error(err, buf, size);
+}

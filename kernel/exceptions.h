@@ -1,0 +1,72 @@
+/*
+ * exceptions.h - the 32 architecture-defined exception vectors, in one table.
+ *
+ * Intel SDM Vol. 3A, 6.3.1 (Table 6-1, "Protected-Mode Exceptions and
+ * Interrupts") lists them; the IDT stubs, the gate installer and the fault
+ * screen all read this table, so a vector's facts are written once.
+ */
+#ifndef KERNEL_EXCEPTIONS_H
+#define KERNEL_EXCEPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EXCEPTION_COUNT 32
+#define VECTOR_DE  0
+#define VECTOR_BP  3
+#define VECTOR_UD  6
+#define VECTOR_DF  8
+#define VECTOR_TS 10
+#define VECTOR_NP 11
+#define VECTOR_SS 12
+#define VECTOR_GP 13
+#define VECTOR_PF 14
+
+enum exception_kind { EXC_FAULT, EXC_TRAP, EXC_ABORT, EXC_INTERRUPT, EXC_RESERVED };
+
+/* How an exception combines with a second one during its delivery (SDM Vol. 3A
+ * 6.15, Table 6-5; AMD64 APM Vol. 2, 8.2.9): benign + anything is delivered
+ * serially, contributory + contributory and page fault + (page fault or
+ * contributory) become #DF, and any fault while delivering #DF shuts down. */
+enum exception_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGE_FAULT, EXC_DOUBLE_FAULT };
+
+struct exception_info {
+	const char *mnemonic;          /* "#PF" */
+	const char *name;              /* "Page Fault" */
+	enum exception_kind kind;
+	bool has_error_code;           /* the CPU pushes an error code */
+	enum exception_class dfclass;
+};
+
+extern const struct exception_info exception_table[EXCEPTION_COUNT];
+
+/* The table entry for a vector; a neutral entry for vectors >= 32. */
+const struct exception_info *exception_info(unsigned vector);
+const char *exception_kind_name(enum exception_kind kind);
+
+/* Would a `second` exception raised while delivering `first` become #DF?
+ * Returns 1 for #DF, 2 for a triple fault (shutdown), 0 for serial delivery. */
+int exception_pair_outcome(unsigned first, unsigned second);
+
+/* Page-fault error code bits, SDM Vol. 3A 4.7 (Figure 4-12). */
+#define PF_ERR_PRESENT  (1u << 0)   /* 0: not-present page, 1: protection violation */
+#define PF_ERR_WRITE    (1u << 1)   /* 0: read, 1: write */
+#define PF_ERR_USER     (1u << 2)   /* 0: supervisor mode, 1: user mode */
+#define PF_ERR_RSVD     (1u << 3)   /* a reserved bit was set in a paging entry */
+#define PF_ERR_FETCH    (1u << 4)   /* instruction fetch */
+
+/* Selector error code bits, SDM Vol. 3A 6.13 (Figure 6-6). */
+#define SEL_ERR_EXT     (1u << 0)   /* raised by an event external to the program */
+#define SEL_ERR_IDT     (1u << 1)   /* the index names an IDT gate */
+#define SEL_ERR_TI      (1u << 2)   /* with IDT=0: 1 = LDT, 0 = GDT */
+#define SEL_ERR_INDEX(e) (((e) >> 3) & 0x1fff)
+
+/* Put an error code into words: "supervisor write, page not present". */
+void decode_pf_error(uintptr_t err, char *buf, size_t size);
+/* "GDT index 4 (selector 0x20)", "IDT vector 14, external". */
+void decode_selector_error(uintptr_t err, char *buf, size_t size);
+/* Dispatch on the vector: #PF bits, selector codes, #DF's always-zero code. */
+void decode_error_code(unsigned vector, uintptr_t err, char *buf, size_t size);
+
+#endif

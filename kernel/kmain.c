@@ -1,0 +1,148 @@
+/*
+ * kmain.c - the shared kernel: bring up the consoles, read the command line,
+ * let the back end build its tables, then run the chosen scenario.
+ *
+ * Every path ends in kernel_finish() with a result line: a fault screen, the
+ * scenario menu, or a message about bad input. The kernel never halts
+ * without saying why.
+ */
+#include "arch.h"
+#include "console.h"
+#include "format.h"
+#include "kmain.h"
+#include "multiboot.h"
+#include "scenarios.h"
+#include "stacks.h"
+
+/* Exit devices. QEMU: -device isa-debug-exit,iobase=0xf4 makes QEMU exit
+ * with status (value << 1) | 1. Bochs: the string "Shutdown" written to port
+ * 0x8900 ends the simulation. Writes to either port are ignored elsewhere. */
+#define QEMU_DEBUG_EXIT_PORT 0xF4
+#define BOCHS_SHUTDOWN_PORT  0x8900
+
+enum exit_code { EXIT_CAUGHT = 1, EXIT_BAD_INPUT = 2, EXIT_NO_FAULT = 3 };
+
+struct kconfig kernel_config;
+static char cmdline[CMDLINE_MAX];
+
+static void emulator_exit(int code)
+{
+	arch_outb(QEMU_DEBUG_EXIT_PORT, (uint8_t)code);
+	for (const char *s = "Shutdown"; *s != '\0'; s++)
+		arch_outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
+}
+
+void kernel_finish(const char *result_line, int exit_code)
+{
+	console_attr(ATTR_DIM);
+	console_printf("%s\n", result_line);
+	console_attr(ATTR_TEXT);
+	console_flush();
+	if (kernel_config.exit_when_done)
+		emulator_exit(exit_code);
+	arch_halt();
+}
+
+/* Copy the command line out of the loader's memory before paging changes. */
+static void save_cmdline(uintptr_t mbi_addr)
+{
+	const struct multiboot_info *mbi = (const struct multiboot_info *)mbi_addr;
+	const char *src;
+	size_t i = 0;
+
+	cmdline[0] = '\0';
+	if (mbi == 0 || !(mbi->flags & MULTIBOOT_INFO_CMDLINE) || mbi->cmdline == 0)
+		return;
+	src = (const char *)(uintptr_t)mbi->cmdline;
+	while (i < CMDLINE_MAX - 1 && src[i] != '\0') {
+		cmdline[i] = src[i];
+		i++;
+	}
+	cmdline[i] = '\0';
+	if (src[i] != '\0')   /* too long: keep a marker the parser will reject */
+		cmdline[CMDLINE_MAX - 2] = '\x01';
+}
+
+static void show_options(void)
+{
+	console_printf("  handlers=all|df|none   which IDT gates exist (default all)\n");
+	console_printf("  df=safe|%s|stack     #DF on a known-good stack (default) or"
+	               " on the stack that faulted\n", ARCH_DF_SAFE_NAME);
+	console_printf("  exit=on                leave the emulator after the report\n");
+}
+
+static void show_menu(void)
+{
+	console_banner(ATTR_TITLE, " faultline %s: exceptions, double faults, triple faults",
+	               ARCH_NAME);
+	console_printf("\nNo scenario was given. Pick one on the kernel command line:\n\n");
+	for (int s = SCENARIO_NONE + 1; s < SCENARIO_COUNT; s++) {
+		console_attr(ATTR_VALUE);
+		console_printf("  scenario=%-20s", scenario_name((enum scenario)s));
+		console_attr(ATTR_TEXT);
+		console_printf("%s\n", scenario_summary((enum scenario)s));
+	}
+	console_printf("\nand optionally:\n");
+	show_options();
+	console_printf("\nHow: choose an entry in the GRUB menu, or run\n"
+	               "  make ARCH=%s run SCENARIO=page_fault KARGS=\"handlers=none\"\n\n",
+	               ARCH_NAME);
+	kernel_finish("FAULTLINE-RESULT outcome=no_fault arch=" ARCH_NAME
+	              " reason=no_scenario", EXIT_NO_FAULT);
+}
+
+static void show_bad_cmdline(const char *err)
+{
+	char scenarios[160];
+	char line[320];
+
+	cmdline_list_scenarios(scenarios, sizeof scenarios);
+	console_banner(ATTR_ALERT, " faultline %s: bad kernel command line", ARCH_NAME);
+	console_printf("\ncommand line: %s\n\n", cmdline);
+	console_attr(ATTR_ERROR);
+	console_printf("error: %s\n\n", err);
+	console_attr(ATTR_TEXT);
+	console_printf("valid scenarios: %s\noptions:\n", scenarios);
+	show_options();
+	console_printf("\nNothing was run; no fault was raised.\n\n");
+	fmt_snprintf(line, sizeof line,
+	             "FAULTLINE-RESULT outcome=error arch=%s reason=\"%s\"", ARCH_NAME, err);
+	kernel_finish(line, EXIT_BAD_INPUT);
+}
+
+static void show_not_multiboot(uint32_t magic)
+{
+	console_banner(ATTR_ALERT, " faultline %s: not started by a multiboot loader",
+	               ARCH_NAME);
+	console_printf("\nEAX held 0x%08x, not the multiboot magic 0x%08x.\n"
+	               "Boot this kernel with GRUB (make run) or qemu -kernel.\n\n",
+	               magic, MULTIBOOT_BOOTLOADER_MAGIC);
+	kernel_finish("FAULTLINE-RESULT outcome=error arch=" ARCH_NAME
+	              " reason=no_multiboot_magic", EXIT_BAD_INPUT);
+}
+
+void kmain(uint32_t magic, uintptr_t multiboot_info)
+{
+	char err[CMDLINE_ERR_MAX];
+
+	console_init();
+	stacks_init(ARCH_DF_STACK_NAME);
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
+		show_not_multiboot(magic);
+	save_cmdline(multiboot_info);
+	if (!cmdline_parse(cmdline, ARCH_NAME, ARCH_DF_SAFE_NAME, &kernel_config,
+	                   err, sizeof err))
+		show_bad_cmdline(err);
+	if (kernel_config.scenario == SCENARIO_NONE)
+		show_menu();
+
+	arch_init(&kernel_config);
+	console_printf("faultline %s: scenario=%s handlers=%s df=%s: running\n",
+	               ARCH_NAME, scenario_name(kernel_config.scenario),
+	               handlers_name(kernel_config.handlers),
+	               df_mode_name(kernel_config.df));
+	scenario_run(kernel_config.scenario);
+	console_printf("The scenario returned without faulting.\n");
+	kernel_finish("FAULTLINE-RESULT outcome=no_fault arch=" ARCH_NAME
+	              " reason=scenario_returned", EXIT_NO_FAULT);
+}

@@ -1,0 +1,21 @@
+/*
+ * kmain.h - what the shared kernel knows about this boot.
+ */
+#ifndef KERNEL_KMAIN_H
+#define KERNEL_KMAIN_H
+
+#include <stdint.h>
+#include "config.h"
+
+#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
+
+/* Called by the arch entry code with EAX and EBX as the loader left them. */
+void kmain(uint32_t magic, uintptr_t multiboot_info) __attribute__((noreturn));
+
+/* The configuration parsed from the command line. */
+extern struct kconfig kernel_config;
+
+/* Print the result line, flush COM1, then halt or leave the emulator. */
+void kernel_finish(const char *result_line, int exit_code) __attribute__((noreturn));
+
+#endif

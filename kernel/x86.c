@@ -1,0 +1,43 @@
+/*
+ * x86.c - the few privileged instructions both back ends use, written once.
+ *
+ * They read the same in 32-bit and 64-bit code: "mov %%cr2, %0" assembles to
+ * the 32- or 64-bit form from the width of uintptr_t, and port I/O and
+ * cli/hlt do not depend on the mode at all.
+ */
+#include "arch.h"
+
+uintptr_t arch_read_cr2(void)
+{
+	uintptr_t v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+uintptr_t arch_read_cr3(void)
+{
+	uintptr_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+void arch_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void arch_outb(uint16_t port, uint8_t value)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
+}
+
+uint8_t arch_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
