@@ -23,6 +23,7 @@ struct fault {
 	/* The interrupted context: from the interrupt stack frame, or on i386
 	 * #DF from the TSS the CPU saved it in. */
 	uintptr_t ip, cs, flags, sp, ss;
+	const char *frame_source;       /* where the back end read them from */
 	uintptr_t handler_sp;           /* SP inside the handler: which stack ran it */
 	uintptr_t cr2, cr3;
 	uintptr_t gpr[ARCH_GPR_COUNT];  /* named by arch_gpr_names[] */

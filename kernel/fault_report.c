@@ -110,7 +110,7 @@ static void print_stack_line(const struct fault *f)
 static void print_frame(const struct fault *f)
 {
 	console_attr(ATTR_NOTE);
-	console_write("Interrupted context (interrupt stack frame)\n");
+	console_printf("Interrupted context (%s)\n", f->frame_source);
 	console_attr(ATTR_TEXT);
 	console_write("  ");
 	print_word(ARCH_IP_NAME, FRAME_LABEL, f->ip);

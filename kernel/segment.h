@@ -41,6 +41,14 @@
                             DESC_TYPE(TYPE_RW) | DESC_DB | DESC_GRAN_4K)
 #define DESC_TSS           (DESC_PRESENT | DESC_DPL(0) | DESC_TYPE(TYPE_TSS_AVAIL))
 
+/* Gate descriptors keep the same attribute byte position as segments, in the
+ * low 8 bytes on both arches (SDM 6.11, Figure 6-2; 6.14.1, Figure 6-8). */
+#define GATE_TYPE(t)      ((uint64_t)(t) << 40)
+#define GATE_DPL(n)       ((uint64_t)(n) << 45)
+#define GATE_PRESENT      (1ULL << 47)
+#define GATE_TYPE_TASK    0x5   /* task gate (protected mode only) */
+#define GATE_TYPE_INT     0xE   /* 32-bit interrupt gate; in IA-32e mode, 64-bit */
+
 /* Encode base, a 20-bit limit and the flags above into a descriptor. */
 uint64_t make_segment(uint32_t base, uint32_t limit, uint64_t flags);
 

@@ -12,7 +12,7 @@ struct desc16 make_int_gate(uint64_t handler, uint16_t selector, unsigned ist)
 	g.lo = (handler & 0xFFFF)
 	     | ((uint64_t)selector << 16)
 	     | GATE_IST(ist & GATE_IST_MASK)
-	     | GATE_TYPE(GATE_TYPE_INT64) | GATE_DPL(0) | GATE_PRESENT
+	     | GATE_TYPE(GATE_TYPE_INT) | GATE_DPL(0) | GATE_PRESENT
 	     | (((handler >> 16) & 0xFFFF) << 48);
 	g.hi = handler >> 32;
 	return g;

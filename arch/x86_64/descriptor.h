@@ -8,18 +8,16 @@
 #define X86_64_DESCRIPTOR_H
 
 #include <stdint.h>
+#include "kernel/segment.h"
 
 struct desc16 {
 	uint64_t lo, hi;
 };
 _Static_assert(sizeof(struct desc16) == 16, "IA-32e gates and TSS descriptors are 16 bytes");
 
-/* Gate fields, as bit positions in the low quadword (SDM 6.14.1). */
+/* The IST field, bits 34:32 of the low quadword (SDM 6.14.1); type, DPL and
+ * present are shared with i386: kernel/segment.h. */
 #define GATE_IST(n)       ((uint64_t)(n) << 32)  /* 0: no stack switch; n: TSS.ist[n-1] */
-#define GATE_TYPE(t)      ((uint64_t)(t) << 40)
-#define GATE_DPL(n)       ((uint64_t)(n) << 45)
-#define GATE_PRESENT      (1ULL << 47)
-#define GATE_TYPE_INT64   0xE                    /* 64-bit interrupt gate: IF cleared */
 #define GATE_IST_MASK     0x7
 
 /* A present ring-0 interrupt gate to handler through the code selector.

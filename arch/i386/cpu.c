@@ -1,0 +1,14 @@
+/*
+ * cpu.c (i386) - arch_init: the order in which the back end comes up.
+ */
+#include "idt.h"
+#include "paging.h"
+#include "tss.h"
+#include "kernel/arch.h"
+
+void arch_init(const struct kconfig *cfg)
+{
+	paging_init();          /* guard pages first: the scenarios need them */
+	tss_install();          /* after paging: the #DF TSS takes its CR3 */
+	idt_install(cfg);
+}

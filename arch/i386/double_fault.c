@@ -1,0 +1,65 @@
+/*
+ * double_fault.c (i386) - the #DF task.
+ *
+ * IDT[8] is a task gate. When #DF is raised the CPU saves every register of
+ * the running task into the TSS that TR names (main_tss), loads df_tss's
+ * registers (a fresh stack, this code, the kernel's CR3), writes the old
+ * task's selector into df_tss.back_link, sets EFLAGS.NT and marks both TSS
+ * descriptors busy (SDM Vol. 3A 7.3, 7.4). So the interrupted state is not on
+ * a stack at all: it is in the TSS the back-link names, and that is where we
+ * read it, exactly as the CPU left it.
+ */
+#include "gdt.h"
+#include "isr.h"
+#include "tss.h"
+#include "kernel/arch.h"
+#include "kernel/exceptions.h"
+#include "kernel/fault.h"
+#include "kernel/segment.h"
+
+static uint32_t read_eflags(void)
+{
+	uint32_t flags;
+
+	__asm__ volatile("pushfl; popl %0" : "=r"(flags));
+	return flags;
+}
+
+static int tss_busy(uint16_t selector)
+{
+	return (segment_type(gdt_descriptor(selector)) & TYPE_TSS_BUSY_BIT) != 0;
+}
+
+/* The TSS the back-link names, found through its GDT descriptor's base. */
+static const struct tss32 *interrupted_tss(void)
+{
+	return (const struct tss32 *)(uintptr_t)
+		segment_base(gdt_descriptor(df_tss.back_link));
+}
+
+void double_fault_task(uint32_t cr2, uint32_t error_code)
+{
+	const struct tss32 *prev = interrupted_tss();
+	uintptr_t here = (uintptr_t)&prev;   /* an address on this task's stack */
+	struct fault f = {
+		.cr2 = cr2,
+		.vector = VECTOR_DF,
+		.error_code = error_code,
+		.ip = prev->eip, .cs = prev->cs, .flags = prev->eflags,
+		.sp = prev->esp, .ss = prev->ss,
+		.frame_source = "saved by the task switch in the back-linked TSS",
+		.handler_sp = here,
+		.cr3 = arch_read_cr3(),
+		.gpr = { prev->eax, prev->ebx, prev->ecx, prev->edx, prev->esi,
+		         prev->edi, prev->ebp },
+	};
+
+	fault_note(&f, "#DF ran as a task: IDT[8] is a task gate to TSS 0x%x;"
+	           " the frame above is", SEL_DF_TSS);
+	fault_note(&f, "  the interrupted state the CPU saved in TSS 0x%x (back-link)",
+	           df_tss.back_link);
+	fault_note(&f, "back-link 0x%x | busy: TSS 0x%x=%d, TSS 0x%x=%d | EFLAGS.NT=%d",
+	           df_tss.back_link, SEL_MAIN_TSS, tss_busy(SEL_MAIN_TSS), SEL_DF_TSS,
+	           tss_busy(SEL_DF_TSS), (read_eflags() & EFLAGS_NT) != 0);
+	fault_report(&f);
+}

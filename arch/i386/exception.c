@@ -1,0 +1,42 @@
+/*
+ * exception.c (i386) - turn the interrupt frame into a struct fault for the
+ * shared reporter.
+ */
+#include "isr.h"
+#include "kernel/arch.h"
+#include "kernel/fault.h"
+
+const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
+	"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP",
+};
+
+static uint16_t read_ss(void)
+{
+	uint16_t ss;
+
+	__asm__ volatile("mov %%ss, %0" : "=r"(ss));
+	return ss;
+}
+
+void exception_entry(struct isr_frame *fr)
+{
+	struct fault f = {
+		.cr2 = arch_read_cr2(),  /* first: a later #PF would overwrite it */
+		.vector = fr->vector,
+		.error_code = fr->error_code,
+		.ip = fr->eip, .cs = fr->cs, .flags = fr->eflags,
+		/* No privilege change, so the CPU pushed no ESP/SS: the interrupted
+		 * ESP is just above the frame, and SS is unchanged. */
+		.sp = (uintptr_t)(&fr->eflags + 1),
+		.ss = read_ss(),
+		.frame_source = "interrupt stack frame",
+		.handler_sp = (uintptr_t)fr,
+		.cr3 = arch_read_cr3(),
+		.gpr = { fr->eax, fr->ebx, fr->ecx, fr->edx, fr->esi, fr->edi, fr->ebp },
+	};
+
+	if (f.vector == 8)
+		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): the CPU pushed"
+		           " the #DF frame on the stack in use");
+	fault_report(&f);
+}

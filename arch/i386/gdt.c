@@ -1,0 +1,53 @@
+/*
+ * gdt.c (i386) - the Global Descriptor Table: null, flat code, flat data, and
+ * two TSS descriptors, one for the normal task and one for the #DF task.
+ *
+ * After LGDT the segment registers still hold the old descriptors' cached
+ * values (SDM Vol. 3A 3.4.3): CS is reloaded by a far jump, the rest by moves.
+ */
+#include "gdt.h"
+#include "kernel/segment.h"
+
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_ENTRIES };
+
+static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
+
+struct gdt_pointer {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gdt_pointer) == 6, "LGDT takes a 6-byte operand in 32-bit mode");
+
+static void reload_segments(void)
+{
+	__asm__ volatile("ljmp %[cs], $1f\n"
+	                 "1:\n\t"
+	                 "movw %[ds], %%ax\n\t"
+	                 "movw %%ax, %%ds\n\t"
+	                 "movw %%ax, %%es\n\t"
+	                 "movw %%ax, %%fs\n\t"
+	                 "movw %%ax, %%gs\n\t"
+	                 "movw %%ax, %%ss\n\t"
+	                 : : [cs] "i"(SEL_KERNEL_CODE), [ds] "i"(SEL_KERNEL_DATA)
+	                 : "eax", "memory");
+}
+
+void gdt_install(uintptr_t main_tss, uintptr_t df_tss, uint32_t tss_limit)
+{
+	struct gdt_pointer ptr = { sizeof gdt - 1, (uint32_t)(uintptr_t)gdt };
+
+	gdt[GDT_NULL] = 0;
+	gdt[GDT_CODE] = make_segment(0, 0xFFFFF, DESC_KERNEL_CODE32);
+	gdt[GDT_DATA] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA);
+	gdt[GDT_MAIN_TSS] = make_segment(main_tss, tss_limit, DESC_TSS);
+	gdt[GDT_DF_TSS] = make_segment(df_tss, tss_limit, DESC_TSS);
+	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
+	reload_segments();
+}
+
+uint64_t gdt_descriptor(uint16_t selector)
+{
+	unsigned index = selector >> 3;
+
+	return index < GDT_ENTRIES ? gdt[index] : 0;
+}

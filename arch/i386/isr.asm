@@ -1,0 +1,69 @@
+; isr.asm (i386) - the 32 exception entry stubs, their common path, and the
+; entry point of the #DF task.
+;
+; Without a privilege change the CPU pushes EFLAGS, CS, EIP and, for some
+; vectors, an error code (Intel SDM Vol. 3A 6.12.1, Figure 6-4). Each stub
+; pushes a 0 where the CPU pushed no error code, then its vector; the common
+; path saves the general registers with PUSHAD and calls C with a pointer to
+; the frame (struct isr_frame in isr.h).
+;
+; Vectors with an error code (SDM 6.15): 8, 10-14, 17, 21, 29, 30. This list
+; must match has_error_code in kernel/exceptions.c (a unit test checks it).
+
+extern exception_entry
+extern double_fault_task
+global isr_stub_table
+global df_task_entry
+
+%macro ISR_STUB 1
+isr_stub_%1:
+%if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
+    ; the CPU pushed an error code
+%else
+    push 0
+%endif
+    push %1
+    jmp isr_common
+%endmacro
+
+section .text
+bits 32
+
+%assign vec 0
+%rep 32
+    ISR_STUB vec
+%assign vec vec + 1
+%endrep
+
+isr_common:
+    pushad                          ; EAX ECX EDX EBX ESP EBP ESI EDI
+    mov eax, esp
+    cld                             ; the C ABI expects DF=0
+    push eax                        ; struct isr_frame *
+    call exception_entry            ; reports and never returns
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+; The #DF task starts here, on its own stack, after a hardware task switch
+; through the task gate in IDT[8] (SDM 7.3). The CPU pushed the error code
+; (always 0 for #DF) onto this task's stack. CR2 is read before anything
+; else can fault and overwrite it.
+df_task_entry:
+    mov eax, cr2
+    push eax                        ; double_fault_task(cr2, error_code)
+    call double_fault_task          ; reports and never returns
+.hang:
+    cli
+    hlt
+    jmp .hang
+
+section .rodata
+align 4
+isr_stub_table:                     ; isr_stub_table[v] = entry of vector v
+%assign vec 0
+%rep 32
+    dd isr_stub_ %+ vec
+%assign vec vec + 1
+%endrep

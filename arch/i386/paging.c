@@ -1,0 +1,46 @@
+/*
+ * paging.c (i386) - 32-bit paging that identity-maps the first 16 MiB with
+ * 4 KiB pages, minus page 0 and each stack's guard page.
+ *
+ * Two levels: a page directory of 1024 entries, each naming a page table of
+ * 1024 entries that map 4 KiB each (SDM Vol. 3A 4.3, Figures 4-2 and 4-4).
+ * Nothing above 16 MiB is mapped, so 0xdeadbeef faults. The kernel runs at
+ * the same addresses before and after CR0.PG, so turning paging on is safe.
+ */
+#include <stdint.h>
+#include "paging.h"
+#include "kernel/stacks.h"
+
+#define PTE_PRESENT   (1u << 0)
+#define PTE_WRITE     (1u << 1)
+#define CR0_WP        (1u << 16)   /* honour read-only pages in ring 0 too */
+#define CR0_PG        (1u << 31)
+#define ENTRIES       1024
+#define MAPPED_BYTES  (16u << 20)
+#define PAGE_TABLES   (MAPPED_BYTES / (ENTRIES * PAGE_SIZE))   /* 4 x 4 MiB */
+
+static uint32_t page_directory[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+static uint32_t page_tables[PAGE_TABLES][ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+
+static void unmap(uintptr_t addr)
+{
+	uintptr_t page = addr / PAGE_SIZE;
+
+	page_tables[page / ENTRIES][page % ENTRIES] = 0;
+}
+
+void paging_init(void)
+{
+	uintptr_t cr0;
+
+	for (uintptr_t i = 0; i < PAGE_TABLES * ENTRIES; i++)
+		page_tables[i / ENTRIES][i % ENTRIES] = (i * PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
+	unmap(0);                       /* a NULL dereference faults */
+	for (int s = 0; s < STACK_COUNT; s++)
+		unmap(stack_regions[s].guard);
+	for (unsigned t = 0; t < PAGE_TABLES; t++)
+		page_directory[t] = (uintptr_t)page_tables[t] | PTE_PRESENT | PTE_WRITE;
+	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)page_directory) : "memory");
+	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_PG | CR0_WP) : "memory");
+}

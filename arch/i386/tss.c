@@ -1,0 +1,41 @@
+/*
+ * tss.c (i386) - the main TSS and the #DF task's TSS.
+ *
+ * The main TSS is where the CPU saves the interrupted task's registers when
+ * #DF switches tasks; it needs no contents of its own. The #DF TSS is a
+ * complete, known-good CPU state: its own stack (with a guard page), its own
+ * EIP, flat segments, interrupts off and the kernel's page directory. Linux
+ * (doublefault_32.c) and FreeBSD i386 catch #DF the same way.
+ */
+#include "tss.h"
+#include "gdt.h"
+#include "kernel/arch.h"
+#include "kernel/stacks.h"
+
+struct tss32 main_tss __attribute__((aligned(128)));
+struct tss32 df_tss __attribute__((aligned(128)));
+
+extern void df_task_entry(void);   /* isr.asm */
+
+static void df_tss_init(void)
+{
+	df_tss.eip = (uint32_t)(uintptr_t)df_task_entry;
+	df_tss.esp = (uint32_t)stack_regions[STACK_DF].top;
+	df_tss.eflags = EFLAGS_RESERVED1;                 /* IF=0 */
+	df_tss.cs = SEL_KERNEL_CODE;
+	df_tss.ds = df_tss.es = df_tss.fs = df_tss.gs = df_tss.ss = SEL_KERNEL_DATA;
+	/* The switch loads CR3 from here, and does not save it in the old TSS. */
+	df_tss.cr3 = (uint32_t)arch_read_cr3();
+	df_tss.iomap_base = sizeof df_tss;               /* no I/O bitmap */
+}
+
+void tss_install(void)
+{
+	main_tss.ss0 = SEL_KERNEL_DATA;
+	main_tss.esp0 = (uint32_t)stack_regions[STACK_KERNEL].top;
+	main_tss.iomap_base = sizeof main_tss;
+	df_tss_init();
+	gdt_install((uintptr_t)&main_tss, (uintptr_t)&df_tss, sizeof(struct tss32) - 1);
+	/* LTR marks the main TSS busy: the task we are running in. */
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_MAIN_TSS));
+}
