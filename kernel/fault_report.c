@@ -6,7 +6,6 @@
  * the arch's word width (WORD_DIGITS), so an i386 screen shows 8 hex digits
  * and an x86_64 screen 16.
  */
-#include <stdarg.h>
 #include "arch.h"
 #include "console.h"
 #include "exceptions.h"
@@ -18,39 +17,6 @@
 #define COL_GAP     2
 #define FRAME_LABEL 7   /* "RFLAGS " */
 #define GPR_LABEL   4   /* "R15 " */
-
-void fault_note(struct fault *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (f->note_count >= FAULT_MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	fmt_vsnprintf(f->notes[f->note_count++], FAULT_NOTE_LEN, fmt, ap);
-	va_end(ap);
-}
-
-const char *fault_stack_name(const struct fault *f)
-{
-	const struct stack_region *s = stack_containing(f->handler_sp);
-
-	return s ? s->name : "unknown";
-}
-
-void fault_result_line(const struct fault *f, const struct kconfig *cfg,
-                       char *buf, size_t size)
-{
-	fmt_snprintf(buf, size,
-	             "FAULTLINE-RESULT outcome=caught arch=%s scenario=%s handlers=%s "
-	             "df=%s vector=%u name=%s error_code=0x%lx stack=%s ip=0x%lx "
-	             "sp=0x%lx handler_sp=0x%lx cr2=0x%lx",
-	             ARCH_NAME, scenario_name(cfg->scenario),
-	             handlers_name(cfg->handlers), df_mode_name(cfg->df), f->vector,
-	             exception_info(f->vector)->mnemonic,
-	             (unsigned long)f->error_code, fault_stack_name(f),
-	             (unsigned long)f->ip, (unsigned long)f->sp,
-	             (unsigned long)f->handler_sp, (unsigned long)f->cr2);
-}
 
 /* "RIP 0x0000000000101234" style label/value pairs, several to a row. */
 static void print_word(const char *label, int label_width, uintptr_t value)

@@ -17,6 +17,10 @@
 #define CRTC_CURSOR_LO 0x0F
 
 static unsigned row, col;
+/* Set when a character filled the last column: the line break is taken only
+ * when more text follows, so a full-width line followed by '\n' gives one
+ * line, not an extra blank one (what terminals call a deferred wrap). */
+static int wrap_pending;
 static uint8_t attr = VGA_ATTR(VGA_LIGHT_GREY, VGA_BLACK);
 
 static uint16_t cell(char c, uint8_t a)
@@ -48,6 +52,7 @@ void vga_clear(uint8_t a)
 	for (unsigned i = 0; i < VGA_ROWS * VGA_COLS; i++)
 		VGA_BUFFER[i] = cell(' ', a);
 	row = col = 0;
+	wrap_pending = 0;
 	move_cursor();
 }
 
@@ -64,6 +69,7 @@ void vga_set_attr(uint8_t a)
 static void newline(void)
 {
 	col = 0;
+	wrap_pending = 0;
 	if (++row == VGA_ROWS)
 		scroll();
 }
@@ -74,16 +80,21 @@ void vga_putc(char c)
 		newline();
 	} else if (c == '\r') {
 		col = 0;
+		wrap_pending = 0;
 	} else {
-		VGA_BUFFER[row * VGA_COLS + col] = cell(c, attr);
-		if (++col == VGA_COLS)
+		if (wrap_pending)
 			newline();
+		VGA_BUFFER[row * VGA_COLS + col] = cell(c, attr);
+		if (col < VGA_COLS - 1)
+			col++;
+		else
+			wrap_pending = 1;
 	}
 	move_cursor();
 }
 
 void vga_fill_row(void)
 {
-	for (unsigned i = col; i < VGA_COLS; i++)
+	for (unsigned i = wrap_pending ? VGA_COLS : col; i < VGA_COLS; i++)
 		VGA_BUFFER[row * VGA_COLS + i] = cell(' ', attr);
 }

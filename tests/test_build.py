@@ -1,0 +1,117 @@
+"""Tests of the build's promises: clear errors for a bad ARCH, images in the
+formats the loaders need, a valid multiboot header, a GRUB config that boots
+at once when asked to. Run after both arches are built (make test does)."""
+import os
+import struct
+import subprocess
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MULTIBOOT_MAGIC = 0x1BADB002
+
+
+def make(*args):
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def elf_class(path):
+    with open(path, "rb") as f:
+        head = f.read(5)
+    assert head[:4] == b"\x7fELF", path
+    return {1: 32, 2: 64}[head[4]]
+
+
+class MakefileArch(unittest.TestCase):
+    def test_wrong_arch_is_one_clear_line(self):
+        p = make("ARCH=arm64", "kernel")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ARCH=arm64 is not supported: use ARCH=i386 or ARCH=x86_64", p.stdout)
+        self.assertEqual(len(p.stdout.strip().splitlines()), 1, p.stdout)
+
+    def test_missing_arch_names_the_valid_values(self):
+        p = make("kernel")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ARCH is not set: use ARCH=i386 or ARCH=x86_64", p.stdout)
+
+    def test_run_without_arch_is_refused(self):
+        p = make("run")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ARCH is not set", p.stdout)
+
+    def test_help_lists_every_target(self):
+        p = make("help")
+        self.assertEqual(p.returncode, 0)
+        for target in ("all", "kernel", "iso", "run", "test", "unit-test", "setup", "clean"):
+            self.assertRegex(p.stdout, r"(?m)^  %s\b" % target)
+
+
+class Images(unittest.TestCase):
+    def path(self, arch, name):
+        p = os.path.join(ROOT, "build", arch, name)
+        if not os.path.exists(p):
+            self.fail("%s missing: run make ARCH=%s first" % (p, arch))
+        return p
+
+    def test_elf_classes(self):
+        self.assertEqual(elf_class(self.path("i386", "faultline.elf")), 32)
+        self.assertEqual(elf_class(self.path("x86_64", "faultline.elf")), 64)
+        # QEMU -kernel refuses ELF64: the relabelled copy must be ELF32.
+        self.assertEqual(elf_class(self.path("x86_64", "faultline-qemu.elf")), 32)
+
+    def test_multiboot_header_in_first_8k(self):
+        for arch in ("i386", "x86_64"):
+            with open(self.path(arch, "faultline.elf"), "rb") as f:
+                data = f.read(8192)
+            for off in range(0, len(data) - 12, 4):
+                magic, flags, checksum = struct.unpack_from("<III", data, off)
+                if magic == MULTIBOOT_MAGIC:
+                    self.assertEqual((magic + flags + checksum) & 0xFFFFFFFF, 0, arch)
+                    break
+            else:
+                self.fail("%s: no multiboot header in the first 8 KiB" % arch)
+
+    def test_symbols_kept_for_tests_and_debuggers(self):
+        for arch in ("i386", "x86_64"):
+            out = subprocess.run(["nm", self.path(arch, "faultline.elf")],
+                                 stdout=subprocess.PIPE, text=True, check=True).stdout
+            for sym in ("kmain", "fault_report", "recurse", "scenario_page_fault",
+                        "kernel_stack"):
+                self.assertRegex(out, r"(?m) %s$" % sym, arch)
+        out = subprocess.run(["nm", self.path("i386", "faultline.elf")],
+                             stdout=subprocess.PIPE, text=True, check=True).stdout
+        self.assertRegex(out, r"(?m) (df_task_entry|double_fault_task)$")
+
+    def test_iso_is_small(self):
+        for arch in ("i386", "x86_64"):
+            size = os.path.getsize(self.path(arch, "faultline.iso"))
+            self.assertLess(size, 1 << 20, "%s ISO is %d bytes" % (arch, size))
+
+
+class GrubConfig(unittest.TestCase):
+    def cfg(self, *args):
+        return subprocess.run([os.path.join(ROOT, "tools", "mkgrubcfg"), *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def test_boot_mode_starts_at_once(self):
+        p = self.cfg("--arch", "i386", "--boot", "scenario=page_fault handlers=none")
+        self.assertEqual(p.returncode, 0)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "set timeout=0")
+        self.assertIn("  multiboot /boot/faultline.elf scenario=page_fault handlers=none", lines)
+
+    def test_menu_offers_every_scenario(self):
+        p = self.cfg("--arch", "x86_64")
+        for s in ("page_fault", "stack_overflow", "divide_error", "breakpoint",
+                  "invalid_opcode", "general_protection"):
+            self.assertIn("scenario=" + s, p.stdout)
+        self.assertIn("IST1", p.stdout)
+
+    def test_bad_arch_rejected(self):
+        p = self.cfg("--arch", "arm")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--arch must be i386 or x86_64", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
