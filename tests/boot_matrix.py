@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""The boot matrix: every scenario x configuration x arch in an emulator, plus
+the command-line validation cases and GRUB ISO boots, each checked against the
+expected outcomes table in tools/faultline_scenarios.py.
+
+  python3 tests/boot_matrix.py                 # both arches, QEMU
+  python3 tests/boot_matrix.py --arch i386 --filter stack_overflow -v
+
+Prints "PASS <name>" or "FAIL <name>: <what differed>" per case, then
+"N passed, N failed". Exit status 1 if anything failed, 2 if the build or the
+emulator is missing.
+"""
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
+
+import faultline_scenarios as fs  # noqa: E402
+
+
+class Case:
+    def __init__(self, emulator, arch, label, scenario=None, kargs=None, boot="kernel",
+                 expect=None, reason_contains=None, reason=None, config=None):
+        self.emulator = emulator
+        self.arch = arch
+        self.label = label
+        self.scenario = scenario
+        self.kargs = kargs
+        self.boot = boot
+        self.expect = expect                  # expected_outcome()-style dict
+        self.reason_contains = reason_contains
+        self.reason = reason
+        self.config = config                  # (handlers, df as the kernel reports it)
+
+    @property
+    def name(self):
+        return "%s/%s/%s" % (self.emulator, self.arch, self.label)
+
+
+def build_cases(arches, emulator):
+    cases = []
+    for arch in arches:
+        own = fs.DF_SAFE_SPELLING[arch]
+        for scenario in fs.SCENARIOS:
+            for handlers, df in fs.CONFIGS:
+                label = "%s %s" % (scenario, fs.config_label(handlers, df))
+                cases.append(Case(emulator, arch, label, scenario=scenario,
+                                  kargs="handlers=%s df=%s" % (handlers, df),
+                                  expect=fs.expected_outcome(arch, scenario, handlers, df),
+                                  config=(handlers, df)))
+        # The arch's own spelling of df=safe.
+        cases.append(Case(emulator, arch, "stack_overflow df=%s" % own,
+                          scenario="stack_overflow", kargs="df=%s" % own,
+                          expect=fs.expected_outcome(arch, "stack_overflow", "all", own),
+                          config=("all", "safe")))
+        # Validation: the kernel rejects, or shows its menu.
+        for v in fs.validation_cases(arch):
+            label = "cmdline %s" % fs.build_cmdline(v["scenario"], v["kargs"])
+            if not fs.build_cmdline(v["scenario"], v["kargs"]):
+                label = "cmdline (empty)"
+            cases.append(Case(emulator, arch, label, scenario=v["scenario"],
+                              kargs=v["kargs"], expect={"outcome": v["outcome"]},
+                              reason_contains=v["reason_contains"],
+                              reason=v.get("reason")))
+        # GRUB ISO boots.
+        cases.append(Case(emulator, arch, "iso page_fault", scenario="page_fault",
+                          boot="iso", expect=fs.expected_outcome(arch, "page_fault"),
+                          config=("all", "safe")))
+        cases.append(Case(emulator, arch, "iso page_fault handlers=none",
+                          scenario="page_fault", kargs="handlers=none", boot="iso",
+                          expect=fs.expected_outcome(arch, "page_fault", "none", "safe")))
+    return cases
+
+
+def _int(value):
+    try:
+        return int(value, 0)
+    except (TypeError, ValueError):
+        return None
+
+
+def check(case, result, symbols):
+    """List of what differed between result and the case's expectation."""
+    problems = []
+    exp = case.expect
+    outcome = result["outcome"]
+
+    def want(what, got, expected):
+        if got != expected:
+            problems.append("%s=%r, expected %r" % (what, got, expected))
+
+    want("outcome", outcome, exp["outcome"])
+    if outcome != exp["outcome"]:
+        if result.get("detail"):
+            problems.append("detail: %s" % result["detail"])
+        if result.get("reason"):
+            problems.append("reason: %s" % result["reason"])
+        if result.get("result_line") and outcome != "triple_fault":
+            problems.append("result line: %s" % result["result_line"])
+        elif not result.get("result_line"):
+            tail = [l for l in (result.get("serial") or "").splitlines() if l.strip()][-3:]
+            problems.append("serial tail: %r" % tail)
+        return problems
+
+    if exp["outcome"] == "triple_fault":
+        return problems
+
+    fields = result.get("fields") or {}
+    want("result arch", fields.get("arch"), case.arch)
+
+    if exp["outcome"] in ("error", "no_fault"):
+        reason = result.get("reason") or ""
+        if case.reason is not None:
+            want("reason", reason, case.reason)
+        elif case.reason_contains not in reason:
+            problems.append("reason %r does not contain %r" % (reason, case.reason_contains))
+        if result.get("vector") is not None:
+            problems.append("vector=%r on a non-fault outcome" % result["vector"])
+        return problems
+
+    # caught
+    want("scenario field", fields.get("scenario"), case.scenario)
+    if case.config is not None:
+        want("handlers field", fields.get("handlers"), case.config[0])
+        want("df field", fields.get("df"), case.config[1])
+    want("vector", result.get("vector"), exp["vector"])
+    want("name", result.get("name"), exp["name"])
+    want("stack", result.get("stack"), exp["stack"])
+    if exp.get("error_code") is not None:
+        want("error_code", result.get("error_code"), exp["error_code"])
+
+    kstack = fs.symbol_address(fs.KERNEL_STACK_SYMBOL, symbols)
+    cr2_exp = exp.get("cr2")
+    cr2 = _int(result.get("cr2"))
+    if cr2_exp == fs.GUARD_PAGE:
+        if kstack is None:
+            problems.append("no symbol %s to check cr2 against" % fs.KERNEL_STACK_SYMBOL)
+        elif cr2 is None or not kstack <= cr2 < kstack + fs.PAGE_SIZE:
+            problems.append("cr2=%s not in the guard page [0x%x, 0x%x)"
+                            % (result.get("cr2"), kstack, kstack + fs.PAGE_SIZE))
+    elif cr2_exp is not None:
+        want("cr2", result.get("cr2"), cr2_exp)
+
+    func = fs.symbol_function(result.get("symbol"))
+    if func != exp["function"]:
+        problems.append("ip=%s is in %s, expected in %s"
+                        % (result.get("ip"), result.get("symbol"), exp["function"]))
+
+    if case.arch == "i386" and exp["stack"] == fs.SAFE_STACK["i386"]:
+        # ip/sp come from the back-linked TSS: the interrupted context.
+        sp = _int(result.get("sp"))
+        if kstack is None:
+            problems.append("no symbol %s to check sp against" % fs.KERNEL_STACK_SYMBOL)
+        else:
+            top = kstack + fs.PAGE_SIZE + fs.KERNEL_STACK_SIZE
+            if sp is None or not kstack <= sp < top:
+                problems.append("sp=%s (from the back-linked TSS) not in the kernel "
+                                "stack or its guard page [0x%x, 0x%x)"
+                                % (result.get("sp"), kstack, top))
+    return problems
+
+
+def _stamp(path):
+    try:
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
+
+
+def run_case(case, timeout, grace):
+    elf = fs.symbol_elf(fs.default_build_dir(case.arch))
+    before = _stamp(elf)
+    try:
+        result = fs.run_scenario(case.arch, scenario=case.scenario, kargs=case.kargs,
+                                 emulator=case.emulator, boot=case.boot, timeout=timeout,
+                                 grace=grace)
+        symbols = fs.load_symbols(elf)
+    except fs.ToolError as exc:
+        return case, None, ["tool error: %s" % exc]
+    except fs.Interrupted:
+        return case, None, ["interrupted"]
+    problems = check(case, result, symbols)
+    if problems and _stamp(elf) != before:
+        problems.append("(the build changed during this boot: rerun)")
+    return case, result, problems
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--arch", choices=fs.ARCHES, action="append",
+                   help="only this arch (repeatable; default both)")
+    p.add_argument("--emulator", choices=("qemu",), default="qemu")
+    p.add_argument("--filter", default="", help="only cases whose name contains this")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--timeout", type=float, default=10.0, help="per boot (default 10 s)")
+    p.add_argument("--grace", type=float, default=0.3,
+                   help="seconds to let the emulator exit by itself after the result line")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print each boot's time and result line")
+    args = p.parse_args(argv)
+    arches = args.arch or list(fs.ARCHES)
+
+    cases = [c for c in build_cases(arches, args.emulator) if args.filter in c.name]
+    if not cases:
+        print("no case matches --filter %r" % args.filter, file=sys.stderr)
+        return 2
+
+    # Fail early and clearly on a missing build, emulator or tool.
+    try:
+        for arch in sorted({c.arch for c in cases}):
+            boots = {c.boot for c in cases if c.arch == arch}
+            for boot in sorted(boots):
+                fs.check_host(arch, args.emulator, boot)
+            fs.load_symbols(fs.symbol_elf(fs.default_build_dir(arch)))
+    except fs.ToolError as exc:
+        print("boot_matrix: %s" % exc, file=sys.stderr)
+        return 2
+
+    start = time.monotonic()
+    passed = failed = 0
+    pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+    try:
+        # ISO boots are the slowest: start them first so they do not trail.
+        ordered = sorted(cases, key=lambda c: c.boot != "iso")
+        futures = [pool.submit(run_case, c, args.timeout, args.grace)
+                   for c in ordered]
+        for fut in as_completed(futures):
+            case, result, problems = fut.result()
+            if problems:
+                failed += 1
+                print("FAIL %s: %s" % (case.name, "; ".join(problems)), flush=True)
+            else:
+                passed += 1
+                print("PASS %s" % case.name, flush=True)
+            if args.verbose and result is not None:
+                print("     %.2fs %s" % (result["seconds"] or 0,
+                                         result["result_line"] or result["outcome"]),
+                      flush=True)
+    except KeyboardInterrupt:
+        fs.kill_all_running()
+        pool.shutdown(wait=True, cancel_futures=True)
+        print("interrupted", file=sys.stderr)
+        return 130
+    pool.shutdown(wait=True)
+    if args.verbose:
+        print("(%d boots in %.1f s, %d jobs)" % (len(cases), time.monotonic() - start,
+                                                 args.jobs))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

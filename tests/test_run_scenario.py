@@ -1,0 +1,585 @@
+#!/usr/bin/env python3
+"""Unit tests of tools/run-scenario's logic (tools/faultline_scenarios.py).
+
+No emulator needed, except the last class, which fakes one with a tiny shell
+script to exercise run_qemu's process handling.
+
+  python3 -m unittest discover -s tests -p 'test_*.py'
+  python3 tests/test_run_scenario.py
+"""
+
+import importlib.machinery
+import importlib.util
+import io
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import unittest
+from contextlib import redirect_stderr, redirect_stdout
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOOLS = os.path.join(os.path.dirname(HERE), "tools")
+sys.path.insert(0, TOOLS)
+
+import faultline_scenarios as fs  # noqa: E402
+
+
+def load_run_scenario():
+    """Import tools/run-scenario (no .py suffix) as a module."""
+    path = os.path.join(TOOLS, "run-scenario")
+    loader = importlib.machinery.SourceFileLoader("run_scenario_cli", path)
+    spec = importlib.util.spec_from_loader("run_scenario_cli", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+CAUGHT = ("FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=page_fault handlers=all "
+          "df=safe vector=14 name=#PF error_code=0x2 stack=kernel ip=0x101a2c "
+          "sp=0x10cfd8 handler_sp=0x10cf40 cr2=0xdeadbeef")
+ERROR = ("FAULTLINE-RESULT outcome=error arch=i386 reason=\"unknown scenario 'foo' "
+         "(valid: page_fault stack_overflow divide_error)\"")
+
+
+class ParseResultLine(unittest.TestCase):
+    def test_caught_fields(self):
+        f = fs.parse_result_line(CAUGHT)
+        self.assertEqual(f["outcome"], "caught")
+        self.assertEqual(f["arch"], "x86_64")
+        self.assertEqual(f["vector"], "14")
+        self.assertEqual(f["name"], "#PF")
+        self.assertEqual(f["error_code"], "0x2")
+        self.assertEqual(f["stack"], "kernel")
+        self.assertEqual(f["ip"], "0x101a2c")
+        self.assertEqual(f["handler_sp"], "0x10cf40")
+        self.assertEqual(f["cr2"], "0xdeadbeef")
+        self.assertEqual(len(f), 13)
+
+    def test_quoted_value_with_spaces(self):
+        f = fs.parse_result_line(ERROR)
+        self.assertEqual(f["outcome"], "error")
+        self.assertEqual(f["reason"], "unknown scenario 'foo' (valid: page_fault "
+                                      "stack_overflow divide_error)")
+
+    def test_quoted_value_then_more_fields(self):
+        f = fs.parse_result_line('FAULTLINE-RESULT reason="a b" outcome=error x=1')
+        self.assertEqual(f, {"reason": "a b", "outcome": "error", "x": "1"})
+
+    def test_quote_inside_quoted_value(self):
+        # The kernel does not escape: a '"' not followed by a blank is kept.
+        f = fs.parse_result_line('FAULTLINE-RESULT outcome=error reason="bad \'a"b\' here"')
+        self.assertEqual(f["reason"], "bad 'a\"b' here")
+
+    def test_empty_quoted_value(self):
+        self.assertEqual(fs.parse_result_line('FAULTLINE-RESULT outcome=error reason=""')
+                         ["reason"], "")
+
+    def test_bare_reason(self):
+        f = fs.parse_result_line("FAULTLINE-RESULT outcome=no_fault arch=i386 "
+                                 "reason=no_scenario")
+        self.assertEqual(f["reason"], "no_scenario")
+
+    def test_carriage_return_and_blanks(self):
+        f = fs.parse_result_line("FAULTLINE-RESULT outcome=caught  vector=3\r")
+        self.assertEqual(f, {"outcome": "caught", "vector": "3"})
+
+    def test_missing_line(self):
+        self.assertIsNone(fs.parse_result_line(None))
+        self.assertIsNone(fs.parse_result_line(""))
+        self.assertIsNone(fs.parse_result_line("some other line"))
+        self.assertIsNone(fs.parse_result_line("FAULTLINE-RESULTS outcome=caught"))
+
+    def test_garbage(self):
+        for bad in ("FAULTLINE-RESULT outcome=caught vector",
+                    "FAULTLINE-RESULT outcome=caught =14",
+                    "FAULTLINE-RESULT outcome=error reason=\"never closed",
+                    "FAULTLINE-RESULT outcome=caught outcome=error",
+                    "FAULTLINE-RESULT vector=14 name=#PF",
+                    "FAULTLINE-RESULT \x00\x01garbage"):
+            with self.subTest(bad=bad):
+                with self.assertRaises(fs.ResultLineError):
+                    fs.parse_result_line(bad)
+
+    def test_find_last_complete_line(self):
+        serial = ("booting\r\nFAULTLINE-RESULT outcome=error reason=first\r\n"
+                  "more\r\n" + CAUGHT + "\r\n")
+        self.assertEqual(fs.find_result_line(serial), CAUGHT)
+
+    def test_incomplete_line_is_not_a_result(self):
+        self.assertIsNone(fs.find_result_line("text\r\n" + CAUGHT))
+        self.assertIsNone(fs.find_result_line("FAULTLINE-RESULT outcome=ca"))
+        self.assertFalse(fs.has_complete_result_line(b"x\nFAULTLINE-RESULT outcome=caught"))
+        self.assertTrue(fs.has_complete_result_line(b"x\nFAULTLINE-RESULT outcome=caught\n"))
+
+    def test_result_prefix_must_start_the_line(self):
+        self.assertIsNone(fs.find_result_line("command line: FAULTLINE-RESULT x=1\n"))
+
+    def test_bytes_and_cr(self):
+        self.assertEqual(fs.clean_serial(b"a\r\nb\r\n"), "a\nb\n")
+        self.assertEqual(fs.find_result_line(ERROR.encode() + b"\r\n"), ERROR)
+
+
+class Classify(unittest.TestCase):
+    CAUGHT_FIELDS = {"outcome": "caught", "vector": "14"}
+    LOG_TF = ("CPU Reset (CPU 0)\nEAX=00000000\nTriple fault\nCPU Reset (CPU 0)\n")
+
+    def test_triple_fault_from_log(self):
+        self.assertEqual(fs.classify(self.LOG_TF, None, False, 0), ("triple_fault", None))
+
+    def test_triple_fault_log_wins_over_result_line(self):
+        self.assertEqual(fs.classify(self.LOG_TF, self.CAUGHT_FIELDS, False, 0)[0],
+                         "triple_fault")
+
+    def test_triple_fault_log_wins_over_timeout(self):
+        self.assertEqual(fs.classify(self.LOG_TF, None, True, -9)[0], "triple_fault")
+
+    def test_kernel_word_alone_is_not_a_triple_fault(self):
+        # Only the emulator's log counts.
+        fields = {"outcome": "triple_fault"}
+        outcome, detail = fs.classify("CPU Reset (CPU 0)\n", fields, False, 0)
+        self.assertEqual(outcome, "error")
+        self.assertIn("triple_fault", detail)
+
+    def test_kernel_outcomes(self):
+        for outcome in ("caught", "error", "no_fault"):
+            with self.subTest(outcome=outcome):
+                self.assertEqual(fs.classify("", {"outcome": outcome}, False, -9),
+                                 (outcome, None))
+
+    def test_result_line_beats_timeout(self):
+        self.assertEqual(fs.classify("", self.CAUGHT_FIELDS, True, -9)[0], "caught")
+
+    def test_timeout(self):
+        self.assertEqual(fs.classify("CPU Reset (CPU 0)\n", None, True, -9),
+                         ("timeout", None))
+
+    def test_error_without_result_line(self):
+        outcome, detail = fs.classify("CPU Reset\nsomething odd\n", None, False, 1)
+        self.assertEqual(outcome, "error")
+        self.assertIn("status 1", detail)
+        self.assertIn("something odd", detail)
+
+    def test_error_with_explicit_tail(self):
+        outcome, detail = fs.classify("", None, False, 3, log_tail=["qemu: bad option"])
+        self.assertEqual(outcome, "error")
+        self.assertIn("qemu: bad option", detail)
+
+
+NM = """\
+                 U undefined_thing
+00100000 T _start
+00100010 T scenario_name
+00101000 t scenario_page_fault
+00101010 t recurse
+00101050 r some_rodata
+00101060 T scenario_run
+00106000 b df_stack
+00109000 B kernel_stack
+garbage line here with words
+"""
+
+
+class Symbolize(unittest.TestCase):
+    def setUp(self):
+        self.symbols = fs.parse_nm(NM)
+
+    def test_parse_nm_skips_undefined_and_garbage(self):
+        names = [s[2] for s in self.symbols]
+        self.assertNotIn("undefined_thing", names)
+        self.assertEqual(names[0], "_start")
+        self.assertEqual(len(self.symbols), 8)
+
+    def test_inside_function(self):
+        self.assertEqual(fs.symbolize("0x101005", self.symbols), "scenario_page_fault+0x5")
+        self.assertEqual(fs.symbolize(0x101024, self.symbols), "recurse+0x14")
+
+    def test_exact_start(self):
+        self.assertEqual(fs.symbolize("0x101010", self.symbols), "recurse+0x0")
+
+    def test_only_text_symbols(self):
+        # 0x101055 is past the rodata symbol r at 0x101050: still recurse.
+        self.assertEqual(fs.symbolize("0x101055", self.symbols), "recurse+0x45")
+        # B/b symbols never name an ip.
+        self.assertEqual(fs.symbolize("0x109010", self.symbols), "scenario_run+0x7fb0")
+
+    def test_below_first_symbol_and_missing_ip(self):
+        self.assertIsNone(fs.symbolize("0xfff00", self.symbols))
+        self.assertIsNone(fs.symbolize(None, self.symbols))
+        self.assertIsNone(fs.symbolize("not-hex", self.symbols))
+        self.assertIsNone(fs.symbolize("0x101000", []))
+
+    def test_64bit_addresses(self):
+        syms = fs.parse_nm("ffffffff80001000 T hi\n0000000000100000 T lo\n")
+        self.assertEqual(fs.symbolize("0xffffffff80001234", syms), "hi+0x234")
+
+    def test_symbol_address_and_function(self):
+        self.assertEqual(fs.symbol_address("kernel_stack", self.symbols), 0x109000)
+        self.assertIsNone(fs.symbol_address("nope", self.symbols))
+        self.assertEqual(fs.symbol_function("recurse+0x24"), "recurse")
+        self.assertIsNone(fs.symbol_function(None))
+
+
+class ExpectedTable(unittest.TestCase):
+    def test_handlers_none_is_triple_fault_everywhere(self):
+        for arch in fs.ARCHES:
+            for scenario in fs.SCENARIOS:
+                for df in fs.DF_MODES:
+                    with self.subTest(arch=arch, scenario=scenario, df=df):
+                        self.assertEqual(fs.expected_outcome(arch, scenario, "none", df),
+                                         {"outcome": "triple_fault"})
+
+    def test_page_fault_handlers_none(self):
+        for arch in fs.ARCHES:
+            self.assertEqual(fs.expected_outcome(arch, "page_fault", "none")["outcome"],
+                             "triple_fault")
+
+    def test_stack_overflow_default_is_df_on_safe_stack(self):
+        x = fs.expected_outcome("x86_64", "stack_overflow")
+        self.assertEqual((x["outcome"], x["vector"], x["name"], x["stack"]),
+                         ("caught", 8, "#DF", "ist1"))
+        i = fs.expected_outcome("i386", "stack_overflow")
+        self.assertEqual((i["outcome"], i["vector"], i["name"], i["stack"]),
+                         ("caught", 8, "#DF", "df-task"))
+        self.assertEqual(i["cr2"], fs.GUARD_PAGE)
+        self.assertEqual(i["function"], "recurse")
+
+    def test_stack_overflow_df_on_stack_is_triple_fault(self):
+        for arch in fs.ARCHES:
+            for handlers in ("all", "df"):
+                self.assertEqual(
+                    fs.expected_outcome(arch, "stack_overflow", handlers, "stack")["outcome"],
+                    "triple_fault")
+
+    def test_arch_spelling_of_safe(self):
+        self.assertEqual(fs.expected_outcome("i386", "stack_overflow", "all", "task")["stack"],
+                         "df-task")
+        self.assertEqual(fs.expected_outcome("x86_64", "stack_overflow", "all", "ist")["stack"],
+                         "ist1")
+        with self.assertRaises(ValueError):
+            fs.expected_outcome("i386", "stack_overflow", "all", "ist")
+        with self.assertRaises(ValueError):
+            fs.expected_outcome("x86_64", "stack_overflow", "all", "task")
+
+    def test_handlers_df_is_double_fault(self):
+        for arch in fs.ARCHES:
+            for df, stack in (("safe", fs.SAFE_STACK[arch]), ("stack", "kernel")):
+                e = fs.expected_outcome(arch, "general_protection", "df", df)
+                self.assertEqual((e["vector"], e["name"], e["stack"], e["error_code"]),
+                                 (8, "#DF", stack, "0x0"))
+        e = fs.expected_outcome("i386", "page_fault", "df", "safe")
+        self.assertEqual(e["cr2"], "0xdeadbeef")
+
+    def test_handlers_all_own_vector(self):
+        want = {"page_fault": (14, "#PF", "0x2"), "divide_error": (0, "#DE", None),
+                "breakpoint": (3, "#BP", None), "invalid_opcode": (6, "#UD", None),
+                "general_protection": (13, "#GP", "0xfff8")}
+        for arch in fs.ARCHES:
+            for scenario, (vector, name, code) in want.items():
+                for df in fs.DF_MODES:
+                    e = fs.expected_outcome(arch, scenario, "all", df)
+                    self.assertEqual((e["outcome"], e["vector"], e["name"], e["stack"],
+                                      e["error_code"]),
+                                     ("caught", vector, name, "kernel", code))
+
+    def test_table_is_complete_and_json(self):
+        table = fs.expected_table()
+        json.dumps(table)
+        self.assertEqual(len(table["configurations"]), 6)
+        self.assertEqual([s["scenario"] for s in table["scenarios"]], list(fs.SCENARIOS))
+        for s in table["scenarios"]:
+            for arch in fs.ARCHES:
+                self.assertEqual(len(s["expected"][arch]), 6)
+
+    def test_validation_cases_use_the_other_arch_spelling(self):
+        i386 = {c["kargs"] for c in fs.validation_cases("i386")}
+        x86 = {c["kargs"] for c in fs.validation_cases("x86_64")}
+        self.assertIn("df=ist", i386)
+        self.assertIn("df=task", x86)
+
+    def test_unknown_inputs_rejected(self):
+        with self.assertRaises(ValueError):
+            fs.expected_outcome("arm", "page_fault")
+        with self.assertRaises(ValueError):
+            fs.expected_outcome("i386", "bogus")
+        with self.assertRaises(ValueError):
+            fs.expected_outcome("i386", "page_fault", "maybe")
+
+
+class CommandLines(unittest.TestCase):
+    def test_cmdline(self):
+        self.assertEqual(fs.build_cmdline("page_fault", "handlers=none"),
+                         "scenario=page_fault handlers=none")
+        self.assertEqual(fs.build_cmdline("page_fault", None), "scenario=page_fault")
+        self.assertEqual(fs.build_cmdline("page_fault", ""), "scenario=page_fault")
+        self.assertEqual(fs.build_cmdline(None, "scenario=x df=stack"), "scenario=x df=stack")
+        self.assertEqual(fs.build_cmdline(None, None), "")
+
+    def test_cmdline_is_not_validated(self):
+        self.assertEqual(fs.build_cmdline("bogus", "nonsense colour=red"),
+                         "scenario=bogus nonsense colour=red")
+
+    def test_qemu_command_kernel(self):
+        cmd = fs.build_qemu_command("x86_64", "/tmp/q.log", kernel="k.elf",
+                                    cmdline="scenario=page_fault df=ist",
+                                    emulator_args="-smp 1 -name 'a b'")
+        self.assertEqual(cmd[0], "qemu-system-x86_64")
+        for opt in ("-no-reboot", "-monitor", "-display"):
+            self.assertIn(opt, cmd)
+        self.assertEqual(cmd[cmd.index("-D") + 1], "/tmp/q.log")
+        self.assertEqual(cmd[cmd.index("-d") + 1], "cpu_reset,guest_errors")
+        self.assertEqual(cmd[cmd.index("-serial") + 1], "stdio")
+        self.assertEqual(cmd[cmd.index("-device") + 1], "isa-debug-exit,iobase=0xf4,iosize=0x04")
+        self.assertEqual(cmd[cmd.index("-kernel") + 1], "k.elf")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "scenario=page_fault df=ist")
+        self.assertEqual(cmd[-4:], ["-smp", "1", "-name", "a b"])
+        self.assertNotIn("-cdrom", cmd)
+
+    def test_qemu_command_iso_and_i386(self):
+        cmd = fs.build_qemu_command("i386", "l", iso="x.iso")
+        self.assertEqual(cmd[0], "qemu-system-i386")
+        self.assertEqual(cmd[cmd.index("-cdrom") + 1], "x.iso")
+        self.assertNotIn("-kernel", cmd)
+        self.assertNotIn("-append", cmd)
+        with self.assertRaises(ValueError):
+            fs.build_qemu_command("i386", "l")
+
+    def test_empty_append_is_kept(self):
+        cmd = fs.build_qemu_command("i386", "l", kernel="k")
+        self.assertEqual(cmd[cmd.index("-append") + 1], "")
+
+    def test_grub_cfg(self):
+        cfg = fs.grub_cfg("scenario=page_fault handlers=none")
+        self.assertIn("set timeout=0\n", cfg)
+        self.assertIn("set default=0\n", cfg)
+        self.assertIn("menuentry \"faultline\" {", cfg)
+        self.assertIn("multiboot /boot/faultline.elf scenario=page_fault handlers=none\n", cfg)
+        self.assertIn("\tboot\n", cfg)
+        self.assertIn("multiboot /boot/faultline.elf\n", fs.grub_cfg(""))
+        self.assertIn("multiboot /boot/faultline.elf 'a$b' 'it'\\''s'\n",
+                      fs.grub_cfg("a$b it's"))
+
+    def test_boot_image_prefers_qemu_copy(self):
+        d = tempfile.mkdtemp()
+        try:
+            open(os.path.join(d, "faultline.elf"), "w").close()
+            self.assertEqual(fs.boot_image(d), os.path.join(d, "faultline.elf"))
+            open(os.path.join(d, "faultline-qemu.elf"), "w").close()
+            self.assertEqual(fs.boot_image(d), os.path.join(d, "faultline-qemu.elf"))
+            self.assertEqual(fs.symbol_elf(d), os.path.join(d, "faultline.elf"))
+        finally:
+            shutil.rmtree(d)
+
+
+class CommandLineInterface(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cli = load_run_scenario()
+
+    def run_cli(self, argv):
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                status = self.cli.main(argv)
+            except SystemExit as exc:  # argparse
+                status = exc.code
+        return status, out.getvalue(), err.getvalue()
+
+    def test_list(self):
+        status, out, _ = self.run_cli(["--list"])
+        self.assertEqual(status, 0)
+        table = json.loads(out)
+        pf = [s for s in table["scenarios"] if s["scenario"] == "page_fault"][0]
+        self.assertEqual(pf["expected"]["i386"]["handlers=none df=safe"]["outcome"],
+                         "triple_fault")
+
+    def test_arch_required(self):
+        status, _, err = self.run_cli(["--scenario", "page_fault"])
+        self.assertEqual(status, 2)
+        self.assertIn("--arch", err)
+
+    def test_bochs_not_implemented(self):
+        status, out, err = self.run_cli(["--arch", "i386", "--emulator", "bochs"])
+        self.assertEqual(status, 2)
+        self.assertIn("bochs support is not implemented yet (issue 3)", err)
+        self.assertEqual(json.loads(out)["outcome"], "error")
+
+    def test_missing_build(self):
+        d = tempfile.mkdtemp()
+        try:
+            status, out, err = self.run_cli(["--arch", "i386", "--build-dir", d,
+                                             "--scenario", "page_fault"])
+        finally:
+            shutil.rmtree(d)
+        if shutil.which("qemu-system-i386") is None:
+            self.assertIn("qemu-system-i386 not found", err)
+        else:
+            self.assertIn("faultline.elf not found", err)
+            self.assertIn("make ARCH=i386", err)
+        self.assertEqual(status, 2)
+        self.assertEqual(out, "")
+
+
+def load_boot_matrix():
+    path = os.path.join(HERE, "boot_matrix.py")
+    spec = importlib.util.spec_from_file_location("boot_matrix", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+MATRIX_NM = """\
+00102030 t scenario_page_fault
+00102040 t recurse
+00102080 t scenario_stack_overflow
+00109000 B kernel_stack
+"""
+
+
+class MatrixChecks(unittest.TestCase):
+    """Every check of tests/boot_matrix.py can fail: mutate a good result."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bm = load_boot_matrix()
+        cls.symbols = fs.parse_nm(MATRIX_NM)
+        cls.cases = {c.name: c for c in cls.bm.build_cases(["i386", "x86_64"], "qemu")}
+
+    def result(self, line, **over):
+        fields = fs.parse_result_line(line)
+        r = {"outcome": fields["outcome"], "fields": fields, "result_line": line,
+             "vector": int(fields["vector"]) if "vector" in fields else None,
+             "symbol": fs.symbolize(fields.get("ip"), self.symbols), "detail": None,
+             "serial": line + "\n"}
+        for key in ("name", "error_code", "stack", "ip", "sp", "cr2", "reason"):
+            r[key] = fields.get(key)
+        r.update(over)
+        if "ip" in over:
+            r["symbol"] = fs.symbolize(over["ip"], self.symbols)
+        return r
+
+    def check(self, name, result):
+        return self.bm.check(self.cases[name], result, self.symbols)
+
+    def test_i386_stack_overflow_df_task(self):
+        name = "qemu/i386/stack_overflow handlers=all df=safe"
+        line = ("FAULTLINE-RESULT outcome=caught arch=i386 scenario=stack_overflow "
+                "handlers=all df=safe vector=8 name=#DF error_code=0x0 stack=df-task "
+                "ip=0x102049 sp=0x109fe8 handler_sp=0x108db4 cr2=0x109fe4")
+        self.assertEqual(self.check(name, self.result(line)), [])
+        mutations = [
+            {"outcome": "triple_fault"}, {"outcome": "timeout"}, {"vector": 14},
+            {"name": "#PF"}, {"stack": "kernel"}, {"error_code": "0x8"},
+            {"cr2": "0x10a000"}, {"cr2": "0x108fff"}, {"ip": "0x102030"},
+            {"sp": "0x10e000"}, {"sp": "0x108ffc"},
+        ]
+        for m in mutations:
+            with self.subTest(mutation=m):
+                self.assertNotEqual(self.check(name, self.result(line, **m)), [])
+        for key, value in (("arch", "x86_64"), ("scenario", "page_fault"),
+                           ("handlers", "df"), ("df", "stack")):
+            with self.subTest(field=key):
+                r = self.result(line)
+                r["fields"] = dict(r["fields"], **{key: value})
+                self.assertNotEqual(self.check(name, r), [])
+
+    def test_page_fault_pf(self):
+        name = "qemu/x86_64/page_fault handlers=all df=stack"
+        line = ("FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=page_fault "
+                "handlers=all df=stack vector=14 name=#PF error_code=0x2 stack=kernel "
+                "ip=0x102035 sp=0x10dd58 handler_sp=0x10dca0 cr2=0xdeadbeef")
+        self.assertEqual(self.check(name, self.result(line)), [])
+        for m in ({"cr2": "0xdeadbee0"}, {"error_code": "0x0"}, {"stack": "ist1"},
+                  {"ip": "0x102045"}):
+            with self.subTest(mutation=m):
+                self.assertNotEqual(self.check(name, self.result(line, **m)), [])
+
+    def test_triple_fault_case(self):
+        name = "qemu/x86_64/page_fault handlers=none df=safe"
+        self.assertEqual(self.bm.check(self.cases[name], {"outcome": "triple_fault"},
+                                       self.symbols), [])
+        line = "FAULTLINE-RESULT outcome=caught arch=x86_64 vector=8"
+        self.assertNotEqual(self.check(name, self.result(line)), [])
+
+    def test_validation_case(self):
+        name = "qemu/i386/cmdline scenario=stack_overflow df=ist"
+        line = ('FAULTLINE-RESULT outcome=error arch=i386 reason="df=ist is the x86_64 '
+                'mechanism; this kernel is i386: use df=safe, df=task or df=stack"')
+        self.assertEqual(self.check(name, self.result(line)), [])
+        self.assertNotEqual(self.check(name, self.result(line, reason="something else")), [])
+        self.assertNotEqual(self.check(name, self.result(line, outcome="triple_fault")), [])
+        name = "qemu/i386/cmdline (empty)"
+        line = "FAULTLINE-RESULT outcome=no_fault arch=i386 reason=no_scenario"
+        self.assertEqual(self.check(name, self.result(line)), [])
+        self.assertNotEqual(self.check(name, self.result(line, reason="no_scenarios")), [])
+
+    def test_case_list(self):
+        names = list(self.cases)
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(len(names), 2 * (36 + 1 + 7 + 2))
+        self.assertIn("qemu/x86_64/stack_overflow handlers=all df=safe", names)
+        self.assertIn("qemu/i386/iso page_fault handlers=none", names)
+        self.assertIn("qemu/x86_64/stack_overflow df=ist", names)
+
+
+FAKE_EMULATOR = """#!/bin/sh
+# A stand-in for QEMU: prints serial text, maybe a result line, then
+# behaves as told by $1.
+printf 'booting\\r\\n'
+case "$1" in
+  result-then-hang) printf '%s\\r\\n' "$2"; exec sleep 30 ;;
+  result-partial) printf 'FAULTLINE-RESULT outcome=cau'; exec sleep 30 ;;
+  hang) exec sleep 30 ;;
+  exit3) echo 'qemu: something broke' >&2; exit 3 ;;
+esac
+"""
+
+
+class RunProcess(unittest.TestCase):
+    """run_qemu's process handling, with a shell script as the emulator."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp()
+        self.fake = os.path.join(self.dir, "fake-qemu")
+        with open(self.fake, "w") as f:
+            f.write(FAKE_EMULATOR)
+        os.chmod(self.fake, os.stat(self.fake).st_mode | stat.S_IXUSR)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_result_line_stops_the_run_and_kills(self):
+        run = fs.run_qemu([self.fake, "result-then-hang", CAUGHT], timeout=10, grace=0.1)
+        self.assertFalse(run["timed_out"])
+        self.assertTrue(run["result_seen"])
+        self.assertLess(run["seconds"], 5)
+        self.assertEqual(run["exit_status"], -9)   # killed, and reaped
+        self.assertEqual(fs.find_result_line(run["serial_bytes"]), CAUGHT)
+        self.assertEqual(fs._live, set())
+
+    def test_incomplete_result_line_times_out(self):
+        run = fs.run_qemu([self.fake, "result-partial"], timeout=0.5, grace=0.1)
+        self.assertTrue(run["timed_out"])
+        self.assertIsNone(fs.find_result_line(run["serial_bytes"]))
+        self.assertEqual(fs.classify("", None, run["timed_out"], run["exit_status"])[0],
+                         "timeout")
+
+    def test_timeout_kills(self):
+        run = fs.run_qemu([self.fake, "hang"], timeout=0.3)
+        self.assertTrue(run["timed_out"])
+        self.assertEqual(run["exit_status"], -9)
+
+    def test_exit_without_result(self):
+        err = os.path.join(self.dir, "stderr")
+        run = fs.run_qemu([self.fake, "exit3"], timeout=5, stderr_path=err)
+        self.assertFalse(run["timed_out"])
+        self.assertEqual(run["exit_status"], 3)
+        self.assertEqual(fs.clean_serial(run["serial_bytes"]), "booting\n")
+        with open(err) as f:
+            self.assertIn("something broke", f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()
