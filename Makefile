@@ -30,6 +30,15 @@ NASM      := nasm
 OBJCOPY   := objcopy
 PYTHON    := python3
 
+# Quiet by default ("CC kernel/kmain.c"); make V=1 prints whole commands.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @echo "  $(1)	$(2)"
+endif
+
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS    := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-builtin -nostdlib \
              -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
@@ -74,27 +83,32 @@ kernel: $(KERNEL)
 endif
 
 $(KERNEL): $(OBJS) arch/$(ARCH)/linker.ld
-	$(LD) $(LDFLAGS) -o $@ $(OBJS)
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS)
 
 $(BUILD)/faultline-qemu.elf: $(KERNEL)
-	$(OBJCOPY) -O elf32-i386 $< $@
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -o $@ $<
+	$(call say,NASM,$<)
+	$(Q)$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -o $@ $<
 
 # The menu ISO: every scenario as a GRUB menu entry.
 iso: $(ISO)
 
 $(ISO): $(KERNEL) tools/mkgrubcfg
 	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	cp $(KERNEL) $(BUILD)/iso/boot/faultline.elf
-	tools/mkgrubcfg --arch $(ARCH) > $(BUILD)/iso/boot/grub/grub.cfg
-	$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log \
+	$(call say,ISO,$@)
+	$(Q)cp $(KERNEL) $(BUILD)/iso/boot/faultline.elf
+	$(Q)tools/mkgrubcfg --arch $(ARCH) > $(BUILD)/iso/boot/grub/grub.cfg
+	$(Q)$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log \
 	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # make run [SCENARIO=name] [KARGS="..."]: with a scenario, an ISO whose only
@@ -118,15 +132,7 @@ endif
 
 # ---- tests -------------------------------------------------------------
 # Host unit tests of the pure code, then the boot matrix, for both arches.
-UNIT_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. -Iarch/x86_64/include \
-               -fsanitize=address,undefined -fno-sanitize-recover=all
-
-build/host/unit_tests: tests/unit/*.c tests/unit/*.h kernel/format.c kernel/cmdline.c \
-                       kernel/exceptions.c kernel/segment.c arch/i386/descriptor.c \
-                       arch/x86_64/descriptor.c
-	@mkdir -p $(dir $@)
-	$(CC) $(UNIT_CFLAGS) -o $@ tests/unit/*.c kernel/format.c kernel/cmdline.c \
-	  kernel/exceptions.c kernel/segment.c arch/i386/descriptor.c arch/x86_64/descriptor.c
+include tests/unit/Makefile.inc
 
 unit-test: build/host/unit_tests
 	build/host/unit_tests

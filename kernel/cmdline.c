@@ -6,6 +6,7 @@
  * hammer it. Every rejection names what was wrong and lists what is valid,
  * because the person reading it is a student who just typed a command.
  */
+#include <stdarg.h>
 #include "config.h"
 #include "format.h"
 
@@ -97,19 +98,35 @@ struct parser {
 };
 
 /* Record the first error only: it is the one the student should fix first. */
-static void fail(struct parser *p, const char *fmt_str, const char *a,
-                 size_t alen, const char *b)
+static void fail(struct parser *p, const char *fmt_str, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fail(struct parser *p, const char *fmt_str, ...)
 {
-	char arg[CMDLINE_ARG_MAX + 1];
-	size_t n = alen < CMDLINE_ARG_MAX ? alen : CMDLINE_ARG_MAX;
+	va_list ap;
 
-	if (p->failed)
+	if (p->failed || p->err_size == 0)
 		return;
-	for (size_t i = 0; i < n; i++)
-		arg[i] = a[i];
-	arg[n] = '\0';
-	fmt_snprintf(p->err, p->err_size, fmt_str, arg, b);
+	va_start(ap, fmt_str);
+	fmt_vsnprintf(p->err, p->err_size, fmt_str, ap);
+	va_end(ap);
 	p->failed = true;
+}
+
+/* s[0..n) as a C string, cut at CMDLINE_ARG_MAX, for error messages. */
+struct word {
+	char text[CMDLINE_ARG_MAX + 1];
+};
+
+static struct word word(const char *s, size_t n)
+{
+	struct word w;
+
+	if (n > CMDLINE_ARG_MAX)
+		n = CMDLINE_ARG_MAX;
+	for (size_t i = 0; i < n; i++)
+		w.text[i] = s[i];
+	w.text[n] = '\0';
+	return w;
 }
 
 static void parse_df(struct parser *p, const char *v, size_t n)
@@ -126,15 +143,13 @@ static void parse_df(struct parser *p, const char *v, size_t n)
 	}
 	for (size_t i = 0; i < sizeof df_arch_spellings / sizeof df_arch_spellings[0]; i++)
 		if (str_eq_n(v, df_arch_spellings[i].value, n)) {
-			fail(p, "df=%s is the %s mechanism; this kernel is ",
-			     v, n, df_arch_spellings[i].arch);
-			size_t len = str_len(p->err);
-			fmt_snprintf(p->err + len, p->err_size - len,
-			             "%s: use df=safe, df=%s or df=stack",
-			             p->arch_name, p->arch_df_safe_name);
+			fail(p, "df=%s is the %s mechanism; this kernel is %s:"
+			     " use df=safe, df=%s or df=stack", word(v, n).text,
+			     df_arch_spellings[i].arch, p->arch_name, p->arch_df_safe_name);
 			return;
 		}
-	fail(p, "unknown df '%s' (valid: safe %s stack)", v, n, p->arch_df_safe_name);
+	fail(p, "unknown df '%s' (valid: safe %s stack)", word(v, n).text,
+	     p->arch_df_safe_name);
 }
 
 enum option { OPT_SCENARIO, OPT_HANDLERS, OPT_DF, OPT_EXIT, OPT_COUNT };
@@ -151,13 +166,13 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 			break;
 		}
 	if (len > CMDLINE_ARG_MAX) {
-		fail(p, "argument '%s...' is too long (limit %s characters)", arg, 24,
-		     "64");
+		fail(p, "argument '%s...' is too long (limit %d characters)",
+		     word(arg, 24).text, CMDLINE_ARG_MAX);
 		return;
 	}
 	if (eq == NULL) {
-		fail(p, "malformed argument '%s': expected key=value, e.g. %s", arg, len,
-		     "scenario=page_fault");
+		fail(p, "malformed argument '%s': expected key=value, e.g. "
+		     "scenario=page_fault", word(arg, len).text);
 		return;
 	}
 	size_t klen = (size_t)(eq - arg);
@@ -166,17 +181,17 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 	int opt = lookup(arg, klen, option_names, OPT_COUNT);
 
 	if (opt < 0) {
-		fail(p, "unknown option '%s' (valid: %s)", arg, klen,
-		     "scenario handlers df exit");
+		fail(p, "unknown option '%s' (valid: scenario handlers df exit)",
+		     word(arg, klen).text);
 		return;
 	}
 	if (p->seen & (1u << opt)) {
-		fail(p, "option '%s' is given twice%s", arg, klen, "");
+		fail(p, "option '%s' is given twice", word(arg, klen).text);
 		return;
 	}
 	p->seen |= 1u << opt;
 	if (vlen == 0) {
-		fail(p, "option '%s' has an empty value%s", arg, klen, "");
+		fail(p, "option '%s' has an empty value", word(arg, klen).text);
 		return;
 	}
 
@@ -187,14 +202,14 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 			p->cfg->scenario = (enum scenario)i;
 		} else {
 			cmdline_list_scenarios(valid, sizeof valid);
-			fail(p, "unknown scenario '%s' (valid: %s)", v, vlen, valid);
+			fail(p, "unknown scenario '%s' (valid: %s)", word(v, vlen).text, valid);
 		}
 		break;
 	case OPT_HANDLERS:
 		if ((i = lookup(v, vlen, handlers_names, HANDLERS_COUNT)) >= 0)
 			p->cfg->handlers = (enum handlers)i;
 		else
-			fail(p, "unknown handlers '%s' (valid: %s)", v, vlen, "all df none");
+			fail(p, "unknown handlers '%s' (valid: all df none)", word(v, vlen).text);
 		break;
 	case OPT_DF:
 		parse_df(p, v, vlen);
@@ -205,7 +220,7 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 		else if (str_eq_n(v, "off", vlen))
 			p->cfg->exit_when_done = false;
 		else
-			fail(p, "unknown exit '%s' (valid: %s)", v, vlen, "on off");
+			fail(p, "unknown exit '%s' (valid: on off)", word(v, vlen).text);
 		break;
 	}
 }
@@ -224,7 +239,8 @@ bool cmdline_parse(const char *cmdline, const char *arch_name,
 	const char *s = cmdline ? cmdline : "";
 
 	*cfg = (struct kconfig){ SCENARIO_NONE, HANDLERS_ALL, DF_SAFE, false };
-	err[0] = '\0';
+	if (err_size > 0)
+		err[0] = '\0';
 	while (*s != '\0') {
 		while (is_space(*s))
 			s++;

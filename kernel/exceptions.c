@@ -13,7 +13,7 @@
 #define CON EXC_CONTRIBUTORY
 
 /* SDM Vol. 3A Table 6-1; error codes per 6.15's per-vector entries;
- * classes per Table 6-4. */
+ * classes per Table 6-4 (whose "page faults" class holds #PF and #VE). */
 const struct exception_info exception_table[EXCEPTION_COUNT] = {
 	[0]  = { "#DE", "Divide Error",                F, false, CON },
 	[1]  = { "#DB", "Debug",                       F, false, BEN },
@@ -35,7 +35,7 @@ const struct exception_info exception_table[EXCEPTION_COUNT] = {
 	[17] = { "#AC", "Alignment Check",             F, true,  BEN },
 	[18] = { "#MC", "Machine Check",               A, false, BEN },
 	[19] = { "#XM", "SIMD Floating-Point",         F, false, BEN },
-	[20] = { "#VE", "Virtualization Exception",    F, false, BEN },
+	[20] = { "#VE", "Virtualization Exception",    F, false, EXC_PAGE_FAULT },
 	[21] = { "#CP", "Control Protection",          F, true,  CON },
 	[22] = { "#22", "Reserved",                    R, false, BEN },
 	[23] = { "#23", "Reserved",                    R, false, BEN },
@@ -83,10 +83,10 @@ int exception_pair_outcome(unsigned first, unsigned second)
 
 void decode_pf_error(uintptr_t err, char *buf, size_t size)
 {
-	fmt_snprintf(buf, size, "%s %s %s, %s%s",
+	fmt_snprintf(buf, size, "%s %s, %s%s",
 	             (err & PF_ERR_USER) ? "user" : "supervisor",
-	             (err & PF_ERR_FETCH) ? "instruction" : "data",
-	             (err & PF_ERR_WRITE) ? "write" : "read",
+	             (err & PF_ERR_FETCH) ? "instruction fetch"
+	             : (err & PF_ERR_WRITE) ? "data write" : "data read",
 	             (err & PF_ERR_PRESENT) ? "protection violation" : "page not present",
 	             (err & PF_ERR_RSVD) ? ", reserved bit set" : "");
 }
@@ -98,13 +98,15 @@ void decode_selector_error(uintptr_t err, char *buf, size_t size)
 
 	if (err == 0)
 		fmt_snprintf(buf, size, "no selector (error code 0)");
-	else if (err & SEL_ERR_IDT)
+	else if ((err & SEL_ERR_IDT) && index < EXCEPTION_COUNT)
 		fmt_snprintf(buf, size, "IDT vector %u (%s)%s", index,
 		             exception_info(index)->mnemonic, ext);
-	else
+	else if (err & SEL_ERR_IDT)
+		fmt_snprintf(buf, size, "IDT vector %u%s", index, ext);
+	else    /* the selector is index * 8 + TI; its RPL is not in the code */
 		fmt_snprintf(buf, size, "%s index %u (selector 0x%x)%s",
 		             (err & SEL_ERR_TI) ? "LDT" : "GDT", index,
-		             (unsigned)(err & 0xfff8), ext);
+		             (unsigned)(err & 0xfffc), ext);
 }
 
 void decode_error_code(unsigned vector, uintptr_t err, char *buf, size_t size)
@@ -118,6 +120,9 @@ void decode_error_code(unsigned vector, uintptr_t err, char *buf, size_t size)
 	else if (vector == VECTOR_DF)
 		fmt_snprintf(buf, size, "%s", err == 0 ? "always 0 for #DF"
 		                                       : "nonzero: #DF's code should be 0");
-	else
+	else if (vector >= VECTOR_TS && vector <= VECTOR_GP)
 		decode_selector_error(err, buf, size);
+	else    /* #AC is always 0; #CP, #VC, #SX codes have their own meanings */
+		fmt_snprintf(buf, size, "%s-specific code: see the SDM's entry for %s",
+		             e->mnemonic, e->mnemonic);
 }

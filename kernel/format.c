@@ -8,6 +8,8 @@
  */
 #include "format.h"
 
+#define WIDTH_MAX 1000   /* wider than any screen; bounds the padding loop */
+
 struct out {
 	char *buf;
 	size_t size;
@@ -22,7 +24,7 @@ static void out_char(struct out *o, char c)
 
 static void out_pad(struct out *o, char c, int count)
 {
-	while (count-- > 0)
+	while (count-- > 0 && o->len + 1 < o->size)
 		out_char(o, c);
 }
 
@@ -32,6 +34,11 @@ static void out_field(struct out *o, const char *text, size_t n, int width,
 {
 	int fill = width > (int)n ? width - (int)n : 0;
 
+	if (pad == '0' && n > 0 && text[0] == '-') {   /* -0042, not 00-42 */
+		out_char(o, '-');
+		text++;
+		n--;
+	}
 	if (!left)
 		out_pad(o, pad, fill);
 	for (size_t i = 0; i < n; i++)
@@ -95,11 +102,20 @@ size_t fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		}
 		if (*p == '*') {
 			width = va_arg(ap, int);
+			if (width < 0) {            /* as in C: a negative width left-aligns */
+				left = 1;
+				width = width < -WIDTH_MAX ? WIDTH_MAX : -width;
+			}
 			p++;
 		} else {
-			while (*p >= '0' && *p <= '9' && width < 1000)
-				width = width * 10 + (*p++ - '0');
+			while (*p >= '0' && *p <= '9') {
+				if (width < WIDTH_MAX)
+					width = width * 10 + (*p - '0');
+				p++;
+			}
 		}
+		if (width > WIDTH_MAX)
+			width = WIDTH_MAX;
 		while (*p == 'l' && longs < 2) {
 			longs++;
 			p++;

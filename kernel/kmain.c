@@ -43,8 +43,9 @@ void kernel_finish(const char *result_line, int exit_code)
 	arch_halt();
 }
 
-/* Copy the command line out of the loader's memory before paging changes. */
-static void save_cmdline(uintptr_t mbi_addr)
+/* Copy the command line out of the loader's memory before paging changes.
+ * Returns false when it did not fit. */
+static bool save_cmdline(uintptr_t mbi_addr)
 {
 	const struct multiboot_info *mbi = (const struct multiboot_info *)mbi_addr;
 	const char *src;
@@ -52,15 +53,14 @@ static void save_cmdline(uintptr_t mbi_addr)
 
 	cmdline[0] = '\0';
 	if (mbi == 0 || !(mbi->flags & MULTIBOOT_INFO_CMDLINE) || mbi->cmdline == 0)
-		return;
+		return true;
 	src = (const char *)(uintptr_t)mbi->cmdline;
 	while (i < CMDLINE_MAX - 1 && src[i] != '\0') {
 		cmdline[i] = src[i];
 		i++;
 	}
 	cmdline[i] = '\0';
-	if (src[i] != '\0')   /* too long: keep a marker the parser will reject */
-		cmdline[CMDLINE_MAX - 2] = '\x01';
+	return src[i] == '\0';
 }
 
 static void show_options(void)
@@ -129,7 +129,11 @@ void kmain(uint32_t magic, uintptr_t multiboot_info)
 	stacks_init(ARCH_DF_STACK_NAME);
 	if (magic != MULTIBOOT_BOOTLOADER_MAGIC)
 		show_not_multiboot(magic);
-	save_cmdline(multiboot_info);
+	if (!save_cmdline(multiboot_info)) {
+		fmt_snprintf(err, sizeof err, "the command line is longer than %d characters",
+		             CMDLINE_MAX - 1);
+		show_bad_cmdline(err);
+	}
 	if (!cmdline_parse(cmdline, ARCH_NAME, ARCH_DF_SAFE_NAME, &kernel_config,
 	                   err, sizeof err))
 		show_bad_cmdline(err);
