@@ -23,6 +23,7 @@ endif
 BUILD     := build/$(ARCH)
 KERNEL    := $(BUILD)/faultline.elf
 ISO       := $(BUILD)/faultline.iso
+KARGS_ISO := $(BUILD)/faultline-kargs.iso
 
 CC        ?= gcc
 LD        := ld
@@ -71,7 +72,7 @@ GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
 .PHONY: all kernel iso run help clean test unit-test matrix setup check-arch
 .DEFAULT_GOAL := all
 
-all: kernel iso
+all: kernel iso $(KARGS_ISO)
 
 # On x86_64 QEMU's -kernel refuses ELF64 ("Cannot load x86-64 image, give a
 # 32bit one"): faultline-qemu.elf is the same image relabelled as ELF32.
@@ -100,16 +101,25 @@ $(BUILD)/obj/%.asm.o: %.asm
 	$(call say,NASM,$<)
 	$(Q)$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -o $@ $<
 
+# make_iso(iso, mkgrubcfg options): the kernel plus a generated grub.cfg.
+define make_iso
+	@rm -rf $(1).d && mkdir -p $(1).d/boot/grub
+	$(call say,ISO,$(1))
+	$(Q)cp $(KERNEL) $(1).d/boot/faultline.elf
+	$(Q)tools/mkgrubcfg --arch $(ARCH) $(2) > $(1).d/boot/grub/grub.cfg
+	$(Q)$(GRUB_MKRESCUE) -o $(1) $(1).d 2>$(1).log || { cat $(1).log; exit 1; }
+endef
+
 # The menu ISO: every scenario as a GRUB menu entry.
 iso: $(ISO)
 
 $(ISO): $(KERNEL) tools/mkgrubcfg
-	@rm -rf $(BUILD)/iso && mkdir -p $(BUILD)/iso/boot/grub
-	$(call say,ISO,$@)
-	$(Q)cp $(KERNEL) $(BUILD)/iso/boot/faultline.elf
-	$(Q)tools/mkgrubcfg --arch $(ARCH) > $(BUILD)/iso/boot/grub/grub.cfg
-	$(Q)$(GRUB_MKRESCUE) -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log \
-	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	$(call make_iso,$@,)
+
+# The ISO Bochs boots: the command line comes from a floppy (tools/mkkargs),
+# so one ISO serves every scenario.
+$(KARGS_ISO): $(KERNEL) tools/mkgrubcfg
+	$(call make_iso,$@,--kargs-floppy)
 
 # make run [SCENARIO=name] [KARGS="..."]: with a scenario, an ISO whose only
 # job is to boot that command line at once; without, the menu ISO.
@@ -122,11 +132,7 @@ ifeq ($(RUN_CMDLINE),)
 	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
 	tools/run-qemu --arch $(ARCH) --iso $(ISO)
 else
-	@rm -rf $(BUILD)/run-iso && mkdir -p $(BUILD)/run-iso/boot/grub
-	@cp $(KERNEL) $(BUILD)/run-iso/boot/faultline.elf
-	@tools/mkgrubcfg --arch $(ARCH) --boot "$(RUN_CMDLINE)" > $(BUILD)/run-iso/boot/grub/grub.cfg
-	@$(GRUB_MKRESCUE) -o $(BUILD)/run.iso $(BUILD)/run-iso 2>$(BUILD)/grub-mkrescue.log \
-	  || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	$(call make_iso,$(BUILD)/run.iso,--boot "$(RUN_CMDLINE)")
 	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)"
 endif
 

@@ -3,11 +3,13 @@
 the command-line validation cases and GRUB ISO boots, each checked against the
 expected outcomes table in tools/faultline_scenarios.py.
 
-  python3 tests/boot_matrix.py                 # both arches, QEMU
-  python3 tests/boot_matrix.py --arch i386 --filter stack_overflow -v
+  python3 tests/boot_matrix.py                 # both arches, QEMU and Bochs
+  python3 tests/boot_matrix.py --emulator qemu --arch i386 --filter stack_overflow -v
 
-Prints "PASS <name>" or "FAIL <name>: <what differed>" per case, then
-"N passed, N failed". Exit status 1 if anything failed, 2 if the build or the
+Prints "PASS <name>" or "FAIL <name>: <what differed>" per case, then, when
+both emulators ran, one "agree/<arch>/<case>" line per scenario and
+configuration: QEMU and Bochs must agree on outcome, vector, name, CR2 and
+stack. Ends with "N passed, N failed". Exit status 1 if anything failed, 2 if the build or the
 emulator is missing.
 """
 
@@ -67,7 +69,9 @@ def build_cases(arches, emulator):
                               kargs=v["kargs"], expect={"outcome": v["outcome"]},
                               reason_contains=v["reason_contains"],
                               reason=v.get("reason")))
-        # GRUB ISO boots.
+        # GRUB ISO boots (Bochs boots nothing else: no extra cases there).
+        if emulator == "bochs":
+            continue
         cases.append(Case(emulator, arch, "iso page_fault", scenario="page_fault",
                           boot="iso", expect=fs.expected_outcome(arch, "page_fault"),
                           config=("all", "safe")))
@@ -165,6 +169,22 @@ def check(case, result, symbols):
     return problems
 
 
+AGREE_FIELDS = ("outcome", "vector", "name", "cr2", "stack")
+
+
+def agreement(results):
+    """[(name, problems)] comparing QEMU and Bochs on each fault case both ran."""
+    checks = []
+    for (arch, label), by_emu in sorted(results.items()):
+        if set(by_emu) != {"qemu", "bochs"}:
+            continue
+        q, b = by_emu["qemu"], by_emu["bochs"]
+        problems = ["%s: qemu %r, bochs %r" % (f, q.get(f), b.get(f))
+                    for f in AGREE_FIELDS if q.get(f) != b.get(f)]
+        checks.append(("agree/%s/%s" % (arch, label), problems))
+    return checks
+
+
 def _stamp(path):
     try:
         st = os.stat(path)
@@ -191,32 +211,40 @@ def run_case(case, timeout, grace):
     return case, result, problems
 
 
+def timeout_for(case, timeout):
+    if timeout is not None:
+        return timeout
+    return 30.0 if case.emulator == "bochs" else 10.0
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--arch", choices=fs.ARCHES, action="append",
                    help="only this arch (repeatable; default both)")
-    p.add_argument("--emulator", choices=("qemu",), default="qemu")
+    p.add_argument("--emulator", choices=("qemu", "bochs", "both"), default="both")
     p.add_argument("--filter", default="", help="only cases whose name contains this")
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--timeout", type=float, default=10.0, help="per boot (default 10 s)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="per boot (default 10 s in QEMU, 30 s in Bochs)")
     p.add_argument("--grace", type=float, default=0.3,
                    help="seconds to let the emulator exit by itself after the result line")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print each boot's time and result line")
     args = p.parse_args(argv)
     arches = args.arch or list(fs.ARCHES)
+    emulators = ("qemu", "bochs") if args.emulator == "both" else (args.emulator,)
 
-    cases = [c for c in build_cases(arches, args.emulator) if args.filter in c.name]
+    cases = [c for emu in emulators for c in build_cases(arches, emu)
+             if args.filter in c.name]
     if not cases:
         print("no case matches --filter %r" % args.filter, file=sys.stderr)
         return 2
 
     # Fail early and clearly on a missing build, emulator or tool.
     try:
+        for emu, arch, boot in sorted({(c.emulator, c.arch, c.boot) for c in cases}):
+            fs.check_host(arch, emu, boot)
         for arch in sorted({c.arch for c in cases}):
-            boots = {c.boot for c in cases if c.arch == arch}
-            for boot in sorted(boots):
-                fs.check_host(arch, args.emulator, boot)
             fs.load_symbols(fs.symbol_elf(fs.default_build_dir(arch)))
     except fs.ToolError as exc:
         print("boot_matrix: %s" % exc, file=sys.stderr)
@@ -226,12 +254,15 @@ def main(argv=None):
     passed = failed = 0
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        # ISO boots are the slowest: start them first so they do not trail.
-        ordered = sorted(cases, key=lambda c: c.boot != "iso")
-        futures = [pool.submit(run_case, c, args.timeout, args.grace)
+        # The slowest boots first (Bochs, then GRUB ISOs) so they do not trail.
+        ordered = sorted(cases, key=lambda c: (c.emulator != "bochs", c.boot != "iso"))
+        futures = [pool.submit(run_case, c, timeout_for(c, args.timeout), args.grace)
                    for c in ordered]
+        results = {}
         for fut in as_completed(futures):
             case, result, problems = fut.result()
+            if result is not None and case.config is not None:
+                results.setdefault((case.arch, case.label), {})[case.emulator] = result
             if problems:
                 failed += 1
                 print("FAIL %s: %s" % (case.name, "; ".join(problems)), flush=True)
@@ -248,6 +279,13 @@ def main(argv=None):
         print("interrupted", file=sys.stderr)
         return 130
     pool.shutdown(wait=True)
+    for name, problems in agreement(results):
+        if problems:
+            failed += 1
+            print("FAIL %s: %s" % (name, "; ".join(problems)), flush=True)
+        else:
+            passed += 1
+            print("PASS %s" % name, flush=True)
     if args.verbose:
         print("(%d boots in %.1f s, %d jobs)" % (len(cases), time.monotonic() - start,
                                                  args.jobs))

@@ -395,7 +395,12 @@ def parse_result_line(line):
 # Classification
 # --------------------------------------------------------------------------
 
+# Each emulator's own words for a triple fault. QEMU (-d cpu_reset): "Triple
+# fault". Bochs: "exception(): 3rd (13) exception with no resolution", followed
+# by ", shutdown status is 00h, resetting" when reset_on_triple_fault=1, or
+# logged as a PANIC (and stopped in the debugger) when it is 0.
 TRIPLE_FAULT_EVIDENCE = "Triple fault"
+BOCHS_TRIPLE_FAULT = re.compile(r"3rd \(\d+\) exception with no resolution")
 
 
 # Lines of QEMU's register dumps (after "CPU Reset"): "EAX=...", "ES =0000 ...",
@@ -409,7 +414,8 @@ def interesting_log_lines(log_text):
 
 
 def log_shows_triple_fault(log_text):
-    return bool(log_text) and TRIPLE_FAULT_EVIDENCE in log_text
+    return bool(log_text) and (TRIPLE_FAULT_EVIDENCE in log_text
+                               or BOCHS_TRIPLE_FAULT.search(log_text) is not None)
 
 
 def classify(log_text, fields, timed_out, exit_status=None, log_tail=None):
@@ -563,9 +569,9 @@ def setup_hint():
 def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None):
     """Raise ToolError naming the first missing thing and how to get it."""
     if emulator == "bochs":
-        raise ToolError("bochs support is not implemented yet (issue 3)")
+        return check_bochs_host(arch, build_dir or default_build_dir(arch), kernel)
     if emulator != "qemu":
-        raise ToolError("unknown emulator %r (valid: qemu)" % (emulator,))
+        raise ToolError("unknown emulator %r (valid: qemu, bochs)" % (emulator,))
     binary = QEMU_BINARIES[arch]
     if shutil.which(binary) is None:
         raise ToolError("%s not found: %s" % (binary, setup_hint()))
@@ -586,6 +592,126 @@ def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None
         if not os.path.isdir(GRUB_PLATFORM_DIR):
             raise ToolError("%s not found (needed for --boot iso): "
                             "sudo apt-get install grub-pc-bin" % GRUB_PLATFORM_DIR)
+
+
+def check_bochs_host(arch, build_dir, kernel=None):
+    if kernel is not None:
+        raise ToolError("--kernel is for QEMU; Bochs boots %s"
+                        % _show_path(bochs_iso(build_dir)))
+    if shutil.which("bochs") is None:
+        raise ToolError("bochs not found: %s" % setup_hint())
+    for path, pkg in (("/usr/share/bochs/BIOS-bochs-latest", "bochsbios"),
+                      ("/usr/share/bochs/VGABIOS-lgpl-latest", "vgabios")):
+        if not os.path.exists(path):
+            raise ToolError("%s not found: sudo apt-get install %s" % (path, pkg))
+    if not os.path.exists(bochs_iso(build_dir)):
+        raise ToolError("%s not found: build it with `make ARCH=%s`"
+                        % (_show_path(bochs_iso(build_dir)), arch))
+
+
+# --------------------------------------------------------------------------
+# Bochs
+# --------------------------------------------------------------------------
+
+BOCHSRC = os.path.join(REPO_ROOT, "bochsrc")
+MKKARGS = os.path.join(REPO_ROOT, "tools", "mkkargs")
+
+
+def bochs_iso(build_dir):
+    """The ISO whose GRUB reads the command line from a floppy (tools/mkkargs)."""
+    return os.path.join(build_dir, "faultline-kargs.iso")
+
+
+def bochs_environment(iso, kargs_img, serial, log, reset=False):
+    """The variables bochsrc expands: headless (rfb waiting for nobody)."""
+    env = dict(os.environ)
+    env.update({
+        "FAULTLINE_ISO": iso,
+        "FAULTLINE_KARGS": kargs_img,
+        "FAULTLINE_DISPLAY": "rfb",
+        "FAULTLINE_DISPLAY_OPTIONS": "timeout=0",
+        "FAULTLINE_SERIAL": serial,
+        "FAULTLINE_LOG": log,
+        "FAULTLINE_RESET": "1" if reset else "0",
+    })
+    return env
+
+
+def build_bochs_command(rc_file, emulator_args=None):
+    """bochs -q: no start menu; -rc: debugger commands. Extra arguments are
+    bochsrc lines, e.g. 'cpu: ips=4000000'."""
+    cmd = ["bochs", "-q", "-f", BOCHSRC, "-rc", rc_file]
+    if emulator_args:
+        cmd += shlex.split(emulator_args)
+    return cmd
+
+
+# The debugger script of a headless run: continue; when Bochs stops (a
+# triple-fault panic, the kernel's shutdown port, or our SIGINT once the
+# result line is in), dump the registers and quit.
+BOCHS_HEADLESS_RC = "c\nr\nquit\n"
+
+
+def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
+    """Run Bochs until the serial file holds a result line, Bochs exits by
+    itself (triple fault, shutdown port), or timeout. Bochs is stopped with
+    SIGINT, which drops it into its debugger, where the rc file's remaining
+    commands quit it; SIGKILL after 5 s if it does not. Always reaped.
+
+    Returns dict like run_qemu's, with the debugger's output as 'debugger'."""
+    start = time.monotonic()
+    deadline = start + timeout
+    timed_out = result_seen = False
+    out_path = serial_path + ".debugger"
+    proc = None
+    with open(out_path, "wb") as out:
+        try:
+            with _live_lock:
+                if _stopping:
+                    raise Interrupted("emulators are being stopped")
+                proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=out, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+                _live.add(proc)
+            while proc.poll() is None:
+                if has_complete_result_line(_read_bytes(serial_path)):
+                    result_seen = True
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    break
+                time.sleep(poll)
+            end = time.monotonic()
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGINT)
+                    proc.wait(timeout=5.0)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    pass
+        finally:
+            if proc is not None:
+                _kill_group(proc)
+                proc.wait()
+                with _live_lock:
+                    _live.discard(proc)
+    if not result_seen and has_complete_result_line(_read_bytes(serial_path)):
+        result_seen = True
+    return {
+        "serial_bytes": _read_bytes(serial_path),
+        "timed_out": timed_out and not result_seen,
+        "exit_status": proc.returncode if proc is not None else None,
+        "seconds": round(end - start, 3),
+        "result_seen": result_seen,
+        "debugger": _read_text(out_path),
+    }
+
+
+def _read_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
 
 
 # --------------------------------------------------------------------------
@@ -755,18 +881,33 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
     build_dir = build_dir or default_build_dir(arch)
     check_host(arch, emulator, boot, build_dir, kernel)
     cmdline = build_cmdline(scenario, kargs)
+    if emulator == "bochs":
+        boot = "iso"        # Bochs has no -kernel: always GRUB from the CD
     workdir = tempfile.mkdtemp(prefix="faultline-")
     try:
-        log_file = os.path.join(workdir, "qemu.log")
-        stderr_path = os.path.join(workdir, "qemu.stderr")
-        if boot == "iso":
+        log_file = os.path.join(workdir, "emulator.log")
+        stderr_path = os.path.join(workdir, "emulator.stderr")
+        if emulator == "bochs":
+            kargs_img = os.path.join(workdir, "kargs.img")
+            subprocess.run([MKKARGS, kargs_img, cmdline], check=True)
+            rc_file = os.path.join(workdir, "headless.rc")
+            with open(rc_file, "w") as f:
+                f.write(BOCHS_HEADLESS_RC)
+            serial_path = os.path.join(workdir, "com1.txt")
+            cmd = build_bochs_command(rc_file, emulator_args)
+            env = bochs_environment(bochs_iso(build_dir), kargs_img, serial_path, log_file)
+            run = run_bochs(cmd, env, serial_path, timeout=timeout)
+            with open(stderr_path, "w") as f:
+                f.write(run["debugger"])
+        elif boot == "iso":
             iso = make_iso(kernel or symbol_elf(build_dir), cmdline, workdir)
             cmd = build_qemu_command(arch, log_file, iso=iso, emulator_args=emulator_args)
         else:
             image = kernel or boot_image(build_dir)
             cmd = build_qemu_command(arch, log_file, kernel=image, cmdline=cmdline,
                                      emulator_args=emulator_args)
-        run = run_qemu(cmd, timeout=timeout, grace=grace, stderr_path=stderr_path)
+        if emulator == "qemu":
+            run = run_qemu(cmd, timeout=timeout, grace=grace, stderr_path=stderr_path)
         log_text = _read_text(log_file)
         stderr_text = _read_text(stderr_path)
     finally:
