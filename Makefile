@@ -8,7 +8,7 @@
 # build/$(ARCH)/.
 
 ARCHES    := i386 x86_64
-ARCH_GOALS := all kernel iso run debug-info symbols
+ARCH_GOALS := all kernel iso run run-bochs debug-bochs
 ALL_GOALS := $(or $(MAKECMDGOALS),all)
 
 # A wrong ARCH, or none where one is needed, is one clear line.
@@ -64,12 +64,15 @@ SRCS_ASM  := $(wildcard arch/$(ARCH)/*.asm)
 OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \
              $(patsubst %.asm,$(BUILD)/obj/%.asm.o,$(SRCS_ASM))
 
-# GRUB: BIOS only (i386-pc), and only the modules a multiboot boot needs.
-GRUB_MODULES := multiboot normal configfile iso9660 biosdisk
+# GRUB: BIOS only (i386-pc), and only the modules a multiboot boot needs
+# (tools/grub-modules, shared with tools/run-scenario). The part_* modules are
+# there because the ISO's partmap.lst names them: without them GRUB prints
+# "file not found" errors on the screen before booting.
+GRUB_MODULES := $(shell cat tools/grub-modules)
 GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
 
-.PHONY: all kernel iso run help clean test unit-test matrix setup check-arch
+.PHONY: all kernel iso run run-bochs debug-bochs help clean test unit-test setup
 .DEFAULT_GOAL := all
 
 all: kernel iso $(KARGS_ISO)
@@ -113,12 +116,12 @@ endef
 # The menu ISO: every scenario as a GRUB menu entry.
 iso: $(ISO)
 
-$(ISO): $(KERNEL) tools/mkgrubcfg
+$(ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 	$(call make_iso,$@,)
 
 # The ISO Bochs boots: the command line comes from a floppy (tools/mkkargs),
 # so one ISO serves every scenario.
-$(KARGS_ISO): $(KERNEL) tools/mkgrubcfg
+$(KARGS_ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 	$(call make_iso,$@,--kargs-floppy)
 
 # make run [SCENARIO=name] [KARGS="..."]: with a scenario, an ISO whose only
@@ -135,6 +138,15 @@ else
 	$(call make_iso,$(BUILD)/run.iso,--boot "$(RUN_CMDLINE)")
 	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)"
 endif
+
+# make run-bochs / debug-bochs [SCENARIO=name] [KARGS="..."] [WALK=name] [RESET=1]
+BOCHS_FLAGS = $(if $(RUN_CMDLINE),--cmdline "$(RUN_CMDLINE)") $(if $(filter 1,$(RESET)),--reset)
+
+run-bochs: kernel $(KARGS_ISO)
+	tools/run-bochs --arch $(ARCH) $(BOCHS_FLAGS)
+
+debug-bochs: kernel $(KARGS_ISO)
+	tools/run-bochs --arch $(ARCH) $(BOCHS_FLAGS) $(if $(WALK),--walk $(WALK),--debug)
 
 # ---- tests -------------------------------------------------------------
 # Host unit tests of the pure code, then the boot matrix, for both arches.
@@ -161,9 +173,15 @@ help:
 	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
 	@echo "  run             boot in QEMU (window, or curses over SSH); SCENARIO and"
 	@echo "                  KARGS pick the command line, otherwise the GRUB menu"
+	@echo "  run-bochs       boot in Bochs, running at once; Ctrl-C for its debugger;"
+	@echo "                  a triple fault stops at the faulting instruction (RESET=1:"
+	@echo "                  reset as real hardware does)"
+	@echo "  debug-bochs     Bochs with kernel symbols, stopped just before the fault"
+	@echo "                  (break=on), breakpoints on the #DF entry and fault_report;"
+	@echo "                  WALK=name runs a walk-through from tools/bochs/ instead"
 	@echo ""
 	@echo "Targets for both arches:"
-	@echo "  test            unit tests + QEMU boot matrix on i386 and x86_64;"
+	@echo "  test            unit tests + QEMU and Bochs boot matrix on i386 and x86_64;"
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  unit-test       only the host unit tests of the pure code"
 	@echo "  setup           install the Debian/Ubuntu packages faultline needs"
@@ -173,9 +191,13 @@ help:
 	@echo "  ARCH=i386|x86_64              which back end to build"
 	@echo "  SCENARIO=page_fault|stack_overflow|divide_error|breakpoint|"
 	@echo "           invalid_opcode|general_protection"
-	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on\""
+	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on break=on\""
+	@echo "  WALK=i386-task-gate|x86_64-ist|triple-fault   (debug-bochs)"
+	@echo "  RESET=1                        (run-bochs, debug-bochs)"
+	@echo "  V=1                            print whole build commands"
 	@echo ""
 	@echo "Headless, one scenario, JSON out:"
 	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"
+	@echo "  tools/run-scenario --arch i386 --emulator bochs --scenario page_fault"
 
 -include $(OBJS:.o=.d)

@@ -152,8 +152,16 @@ static void parse_df(struct parser *p, const char *v, size_t n)
 	     p->arch_df_safe_name);
 }
 
-enum option { OPT_SCENARIO, OPT_HANDLERS, OPT_DF, OPT_EXIT, OPT_COUNT };
-static const char *const option_names[OPT_COUNT] = { "scenario", "handlers", "df", "exit" };
+enum option { OPT_SCENARIO, OPT_HANDLERS, OPT_DF, OPT_EXIT, OPT_BREAK, OPT_COUNT };
+static const char *const option_names[OPT_COUNT] = {
+	"scenario", "handlers", "df", "exit", "break",
+};
+
+/* on/off options: where each one's value goes. */
+static bool *switch_of(struct kconfig *cfg, int opt)
+{
+	return opt == OPT_EXIT ? &cfg->exit_when_done : &cfg->magic_break;
+}
 
 static void parse_arg(struct parser *p, const char *arg, size_t len)
 {
@@ -181,7 +189,7 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 	int opt = lookup(arg, klen, option_names, OPT_COUNT);
 
 	if (opt < 0) {
-		fail(p, "unknown option '%s' (valid: scenario handlers df exit)",
+		fail(p, "unknown option '%s' (valid: scenario handlers df exit break)",
 		     word(arg, klen).text);
 		return;
 	}
@@ -215,12 +223,14 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 		parse_df(p, v, vlen);
 		break;
 	case OPT_EXIT:
+	case OPT_BREAK:
 		if (str_eq_n(v, "on", vlen))
-			p->cfg->exit_when_done = true;
+			*switch_of(p->cfg, opt) = true;
 		else if (str_eq_n(v, "off", vlen))
-			p->cfg->exit_when_done = false;
+			*switch_of(p->cfg, opt) = false;
 		else
-			fail(p, "unknown exit '%s' (valid: on off)", word(v, vlen).text);
+			fail(p, "unknown %s '%s' (valid: on off)", option_names[opt],
+			     word(v, vlen).text);
 		break;
 	}
 }
@@ -238,7 +248,7 @@ bool cmdline_parse(const char *cmdline, const char *arch_name,
 	bool first = true;
 	const char *s = cmdline ? cmdline : "";
 
-	*cfg = (struct kconfig){ SCENARIO_NONE, HANDLERS_ALL, DF_SAFE, false };
+	*cfg = (struct kconfig){ SCENARIO_NONE, HANDLERS_ALL, DF_SAFE, false, false };
 	if (err_size > 0)
 		err[0] = '\0';
 	while (*s != '\0') {

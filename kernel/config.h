@@ -40,6 +40,7 @@ struct kconfig {
 	enum handlers handlers;
 	enum df_mode df;
 	bool exit_when_done;     /* exit=on: leave the emulator after the report */
+	bool magic_break;        /* break=on: xchg bx,bx just before the fault */
 };
 
 #define CMDLINE_MAX     512  /* longest command line we keep */

@@ -69,6 +69,8 @@ static void show_options(void)
 	console_printf("  df=safe|%s|stack     #DF on a known-good stack (default) or"
 	               " on the stack that faulted\n", ARCH_DF_SAFE_NAME);
 	console_printf("  exit=on                leave the emulator after the report\n");
+	console_printf("  break=on               Bochs: stop in the debugger just before"
+	               " the fault\n");
 }
 
 static void show_menu(void)

@@ -5,18 +5,31 @@
  * debugger walk-throughs all point at it.
  */
 #include <stdint.h>
+#include "kmain.h"
 #include "scenarios.h"
+#include "stacks.h"
 
 #define SCENARIO_FN __attribute__((noinline)) static void
+
+/* break=on: Bochs stops at "xchg bx, bx" (bochsrc: magic_break), so a
+ * learner in debug-bochs lands just before the faulting instruction and can
+ * step into the exception delivery with "s". Elsewhere it is a no-op. */
+static inline void break_before_fault(void)
+{
+	if (kernel_config.magic_break)
+		__asm__ volatile("xchg %%bx, %%bx" : : : "memory");
+}
 
 /* Written and read through volatile so the compiler keeps every access. */
 static volatile uintptr_t sink;
 static volatile unsigned zero, one = 1;
 static volatile int stop_recursion;  /* never set; the compiler cannot know */
+#define NEAR_GUARD 512               /* a few frames above the guard page */
 
 /* A write to an address no page table maps: #PF, CR2 = 0xdeadbeef. */
 SCENARIO_FN scenario_page_fault(void)
 {
+	break_before_fault();
 	*(volatile uint8_t *)0xdeadbeef = 42;
 }
 
@@ -27,7 +40,14 @@ SCENARIO_FN scenario_page_fault(void)
 __attribute__((noinline)) static uintptr_t recurse(uintptr_t depth)
 {
 	volatile uint8_t frame[128];
+	static int broke;
 
+	/* With break=on, stop once in the last frames before the guard page. */
+	if (!broke && (uintptr_t)__builtin_frame_address(0)
+	              < stack_regions[STACK_KERNEL].bottom + NEAR_GUARD) {
+		broke = 1;
+		break_before_fault();
+	}
 	frame[0] = (uint8_t)depth;
 	if (stop_recursion)
 		return depth;
@@ -43,24 +63,28 @@ SCENARIO_FN scenario_stack_overflow(void)
  * with a constant 1 as dividend GCC computes 1/x as (x == 1), no div at all. */
 SCENARIO_FN scenario_divide_error(void)
 {
+	break_before_fault();
 	sink = one / zero;
 }
 
 /* int3 is a trap: the saved IP points after it. */
 SCENARIO_FN scenario_breakpoint(void)
 {
+	break_before_fault();
 	__asm__ volatile("int3");
 }
 
 /* ud2 is defined to be invalid. */
 SCENARIO_FN scenario_invalid_opcode(void)
 {
+	break_before_fault();
 	__asm__ volatile("ud2");
 }
 
 /* Loading DS with a selector beyond the GDT's limit: #GP(selector). */
 SCENARIO_FN scenario_general_protection(void)
 {
+	break_before_fault();
 	__asm__ volatile("mov %0, %%ds" : : "r"((uint16_t)0xfff8));
 }
 

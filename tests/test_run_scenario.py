@@ -129,6 +129,17 @@ class Classify(unittest.TestCase):
     def test_triple_fault_from_log(self):
         self.assertEqual(fs.classify(self.LOG_TF, None, False, 0), ("triple_fault", None))
 
+    def test_triple_fault_from_bochs_log(self):
+        # reset_on_triple_fault=0 with panic reporting, and the resetting form.
+        panic = "00067420484p[CPU0  ] >>PANIC<< exception(): 3rd (13) exception with no resolution"
+        reset = ("00067420484i[CPU0  ] exception(): 3rd (14) exception with no resolution, "
+                 "shutdown status is 00h, resetting")
+        for line in (panic, reset):
+            self.assertEqual(fs.classify(line + "\n", None, False)[0], "triple_fault")
+        # Bochs's shutdown port is not a triple fault.
+        shutdown = "00067838159p[UNMAP ] >>PANIC<< Shutdown port: shutdown requested"
+        self.assertEqual(fs.classify(shutdown, None, False, 1)[0], "error")
+
     def test_triple_fault_log_wins_over_result_line(self):
         self.assertEqual(fs.classify(self.LOG_TF, self.CAUGHT_FIELDS, False, 0)[0],
                          "triple_fault")
@@ -400,11 +411,22 @@ class CommandLineInterface(unittest.TestCase):
         self.assertEqual(status, 2)
         self.assertIn("--arch", err)
 
-    def test_bochs_not_implemented(self):
-        status, out, err = self.run_cli(["--arch", "i386", "--emulator", "bochs"])
+    def test_bochs_refuses_kernel_option(self):
+        status, out, err = self.run_cli(["--arch", "i386", "--emulator", "bochs",
+                                         "--kernel", "/nonexistent.elf"])
         self.assertEqual(status, 2)
-        self.assertIn("bochs support is not implemented yet (issue 3)", err)
-        self.assertEqual(json.loads(out)["outcome"], "error")
+        self.assertIn("--kernel is for QEMU", err)
+        self.assertEqual(out, "")
+
+    def test_bochs_missing_build(self):
+        d = tempfile.mkdtemp()
+        try:
+            status, _, err = self.run_cli(["--arch", "x86_64", "--emulator", "bochs",
+                                           "--build-dir", d])
+        finally:
+            os.rmdir(d)
+        self.assertEqual(status, 2)
+        self.assertIn("faultline-kargs.iso not found", err)
 
     def test_missing_build(self):
         d = tempfile.mkdtemp()

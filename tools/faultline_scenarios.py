@@ -272,6 +272,12 @@ def grub_cfg(cmdline, kernel_path="/boot/faultline.elf"):
 GRUB_PLATFORM_DIR = "/usr/lib/grub/i386-pc"
 
 
+def grub_modules():
+    """The GRUB modules the ISOs carry: one list, shared with the Makefile."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub-modules")) as f:
+        return " ".join(f.read().split())
+
+
 def make_iso(elf, cmdline, workdir):
     """Build a minimal GRUB ISO in workdir that boots elf with cmdline.
 
@@ -284,7 +290,7 @@ def make_iso(elf, cmdline, workdir):
         f.write(grub_cfg(cmdline))
     iso = os.path.join(workdir, "faultline.iso")
     cmd = ["grub-mkrescue", "-o", iso, root,
-           "--install-modules=multiboot normal configfile iso9660 biosdisk",
+           "--install-modules=" + grub_modules(),
            "--fonts=", "--locales=", "--themes=", "-d", GRUB_PLATFORM_DIR]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT)

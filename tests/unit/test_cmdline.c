@@ -23,6 +23,7 @@ static bool parse32(const char *line)
 	CHECK_EQ_U64(cfg.handlers, HANDLERS_ALL); \
 	CHECK_EQ_U64(cfg.df, DF_SAFE); \
 	CHECK(!cfg.exit_when_done); \
+	CHECK(!cfg.magic_break); \
 } while (0)
 
 static void empty(void)
@@ -120,7 +121,7 @@ static void errors(void)
 	CHECK_EQ_U64(cfg.scenario, SCENARIO_PAGE_FAULT);
 
 	CHECK(!parse64("k colour=red"));
-	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit)");
+	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit break)");
 
 	CHECK(!parse64("k scenario=page_fault scenario=breakpoint"));
 	CHECK_STR(err, "option 'scenario' is given twice");
@@ -197,7 +198,7 @@ static void errors_keep_what_was_valid(void)
 
 	/* the first error is the one reported */
 	CHECK(!parse64("k colour=red scenario=bogus nonsense"));
-	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit)");
+	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit break)");
 	CHECK(!parse64("k nonsense colour=red"));
 	CHECK_CONTAINS(err, "malformed argument 'nonsense'");
 
@@ -231,8 +232,26 @@ static void small_err_buffer(void)
 	CHECK(small[1] == 'X');
 }
 
+/* break=on|off: the magic breakpoint before the fault (debug-bochs). */
+static void magic_break_switch(void)
+{
+	CHECK(parse64("k scenario=page_fault break=on"));
+	CHECK(cfg.magic_break);
+	CHECK(!cfg.exit_when_done);
+	CHECK(parse32("k scenario=stack_overflow break=off exit=on"));
+	CHECK(!cfg.magic_break);
+	CHECK(cfg.exit_when_done);
+	CHECK(!parse64("k break=maybe"));
+	CHECK_STR(err, "unknown break 'maybe' (valid: on off)");
+	CHECK(!parse64("k break=on break=on"));
+	CHECK_STR(err, "option 'break' is given twice");
+	CHECK(!parse64("k colour=red"));
+	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit break)");
+}
+
 void test_cmdline(void)
 {
+	magic_break_switch();
 	empty();
 	valid_lines();
 	every_scenario();

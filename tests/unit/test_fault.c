@@ -64,7 +64,7 @@ static void stacks(void)
 static void result_line(void)
 {
 	struct fault f = { 0 };
-	struct kconfig cfg = { SCENARIO_PAGE_FAULT, HANDLERS_ALL, DF_SAFE, false };
+	struct kconfig cfg = { .scenario = SCENARIO_PAGE_FAULT, .handlers = HANDLERS_ALL, .df = DF_SAFE };
 	char line[256], expected[256];
 
 	stacks_init("ist1");
@@ -83,7 +83,7 @@ static void result_line(void)
 	CHECK_STR(line, expected);
 
 	/* a stack overflow caught by #DF on IST1 */
-	struct kconfig cfg2 = { SCENARIO_STACK_OVERFLOW, HANDLERS_DF, DF_STACK, true };
+	struct kconfig cfg2 = { .scenario = SCENARIO_STACK_OVERFLOW, .handlers = HANDLERS_DF, .df = DF_STACK, .exit_when_done = true };
 	f.vector = 8;
 	f.error_code = 0;
 	f.ip = 0xffffffff80101234UL;
