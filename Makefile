@@ -102,7 +102,7 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
-	$(Q)$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -o $@ $<
+	$(Q)$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -I./ -MD $(@:.o=.d) -o $@ $<
 
 # make_iso(iso, mkgrubcfg options): the kernel plus a generated grub.cfg.
 define make_iso

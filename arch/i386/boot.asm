@@ -4,18 +4,13 @@
 ; mode with flat segments, paging off, EAX = magic and EBX = the multiboot
 ; info (Multiboot 0.6.96, 3.2). paging.c turns paging on later, from C.
 
-MB_MAGIC    equ 0x1BADB002
-MB_FLAGS    equ 0x00000003          ; bit 0: page-align modules, bit 1: memory info
-MB_CHECKSUM equ -(MB_MAGIC + MB_FLAGS)
 KERNEL_STACK_TOP equ kernel_stack + 4096 + 16384   ; see kernel/stacks.c
 
 extern kmain
 extern kernel_stack
 global _start
 
-section .multiboot
-align 4
-    dd MB_MAGIC, MB_FLAGS, MB_CHECKSUM
+%include "kernel/multiboot_header.inc"
 
 section .text
 bits 32

@@ -8,9 +8,6 @@
 ; with 2 MiB pages, just enough to reach kmain and the loader's data;
 ; paging.c replaces them with 4 KiB tables that leave the guard pages unmapped.
 
-MB_MAGIC    equ 0x1BADB002          ; Multiboot 0.6.96, section 3.1.1
-MB_FLAGS    equ 0x00000003          ; bit 0: page-align modules, bit 1: memory info
-MB_CHECKSUM equ -(MB_MAGIC + MB_FLAGS)
 
 CR0_PE      equ 1 << 0
 CR0_PG      equ 1 << 31
@@ -29,9 +26,7 @@ extern kmain
 extern kernel_stack
 global _start
 
-section .multiboot
-align 4
-    dd MB_MAGIC, MB_FLAGS, MB_CHECKSUM
+%include "kernel/multiboot_header.inc"
 
 section .bss
 align 4096

@@ -6,31 +6,17 @@
 ; number; the common path saves the general registers and calls C with a
 ; pointer to the whole frame (struct isr_frame in isr.h).
 ;
-; Vectors with an error code (SDM 6.15): 8, 10-14, 17, 21, 29, 30. This list
-; must match has_error_code in kernel/exceptions.c (a unit test checks it).
+; The stubs themselves are in kernel/isr_stubs.inc, shared with the other arch.
 
 extern exception_entry
 global isr_stub_table
 
-%macro ISR_STUB 1
-isr_stub_%1:
-%if %1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30
-    ; the CPU pushed an error code
-%else
-    push 0
-%endif
-    push %1
-    jmp isr_common
-%endmacro
+%include "kernel/isr_stubs.inc"
 
 section .text
 bits 64
 
-%assign vec 0
-%rep 32
-    ISR_STUB vec
-%assign vec vec + 1
-%endrep
+ISR_STUBS
 
 isr_common:
     push rax
@@ -60,9 +46,4 @@ isr_common:
 
 section .rodata
 align 8
-isr_stub_table:                     ; isr_stub_table[v] = entry of vector v
-%assign vec 0
-%rep 32
-    dq isr_stub_ %+ vec
-%assign vec vec + 1
-%endrep
+ISR_STUB_TABLE dq

@@ -1,7 +1,7 @@
 /*
  * test_isr_asm.c - the NASM stubs and the C table must agree on which
- * vectors push an error code. Each arch/<arch>/isr.asm decides it with one
- * `%if` over the stub's vector (%1); this file evaluates that expression for
+ * vectors push an error code. kernel/isr_stubs.inc (included by both
+ * arch/<arch>/isr.asm) decides it with one `%if` over the stub's vector (%1); this file evaluates that expression for
  * vectors 0..31 and compares it with exception_table[].has_error_code. It
  * also checks the "Vectors with an error code" comment above it.
  *
@@ -238,6 +238,5 @@ static void evaluator(void)
 void test_isr_asm(void)
 {
 	evaluator();
-	check_isr_file("arch/i386/isr.asm");
-	check_isr_file("arch/x86_64/isr.asm");
+	check_isr_file("kernel/isr_stubs.inc");
 }
