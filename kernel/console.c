@@ -58,6 +58,26 @@ void console_banner(uint8_t attr, const char *fmt, ...)
 	vga_set_attr(ATTR_TEXT);
 }
 
+void console_wrapped(const char *text, int indent)
+{
+	char line[VGA_COLS + 1];
+	int width = VGA_COLS - indent;   /* the caller printed `indent` columns */
+
+	while (*text != '\0') {
+		size_t n = fmt_line_break(text, (size_t)width);
+
+		for (size_t i = 0; i < n; i++)
+			line[i] = text[i];
+		line[n] = '\0';
+		console_printf("%s\n", line);
+		text += n;
+		while (*text == ' ')
+			text++;
+		if (*text != '\0')
+			console_printf("%*s", indent, "");
+	}
+}
+
 void console_flush(void)
 {
 	uart_drain();

@@ -28,6 +28,10 @@ void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A whole row in one colour, padded to the screen's width (banners). */
 void console_banner(uint8_t attr, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Text that may be longer than a line, after a prefix of `indent` columns:
+ * break it between words so no line wraps mid-word, and indent the
+ * continuation lines to line up under the first. */
+void console_wrapped(const char *text, int indent);
 /* Wait for COM1 to finish sending: call before leaving the emulator. */
 void console_flush(void);
 

@@ -64,13 +64,11 @@ static void print_stack_line(const struct fault *f)
 	console_printf(" %s ", fault_stack_name(f));
 	console_attr(ATTR_TEXT);
 	if (s != NULL)
-		console_printf("  handler SP 0x%0*lx in [0x%0*lx, 0x%0*lx)\n",
-		               WORD_DIGITS, (unsigned long)f->handler_sp,
+		console_printf("  the handler ran on [0x%0*lx, 0x%0*lx)\n",
 		               WORD_DIGITS, (unsigned long)s->bottom,
 		               WORD_DIGITS, (unsigned long)s->top);
 	else
-		console_printf("  handler SP 0x%0*lx\n", WORD_DIGITS,
-		               (unsigned long)f->handler_sp);
+		console_printf("  not one of the kernel's stacks\n");
 }
 
 static void print_frame(const struct fault *f)
@@ -88,6 +86,8 @@ static void print_frame(const struct fault *f)
 	print_word(ARCH_SP_NAME, FRAME_LABEL, f->sp);
 	console_write("  ");
 	print_selector("SS", f->ss);
+	console_write("  ");
+	print_word("handler", 8, f->handler_sp);
 	console_write("\n  ");
 	print_word("CR2", FRAME_LABEL, f->cr2);
 	console_write("  ");

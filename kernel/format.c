@@ -188,6 +188,18 @@ size_t fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+size_t fmt_line_break(const char *s, size_t width)
+{
+	size_t len = str_len(s), last_space = 0;
+
+	if (len <= width || width == 0)
+		return len;
+	for (size_t i = 1; i <= width; i++)
+		if (s[i] == ' ')
+			last_space = i;
+	return last_space > 0 ? last_space : width;
+}
+
 size_t str_len(const char *s)
 {
 	size_t n = 0;

@@ -21,6 +21,11 @@ size_t fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 size_t fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* How many characters of s go on a line of `width` columns: up to the last
+ * space that fits (the space itself is not counted), or `width` when a word is
+ * longer than the line, or all of s when it fits. Never 0 for a non-empty s. */
+size_t fmt_line_break(const char *s, size_t width);
+
 /* String helpers the kernel needs without libc. */
 size_t str_len(const char *s);
 int str_eq(const char *a, const char *b);

@@ -66,11 +66,21 @@ static bool save_cmdline(uintptr_t mbi_addr)
 static void show_options(void)
 {
 	console_printf("  handlers=all|df|none   which IDT gates exist (default all)\n");
-	console_printf("  df=safe|%s|stack     #DF on a known-good stack (default) or"
-	               " on the stack that faulted\n", ARCH_DF_SAFE_NAME);
+	console_printf("  df=safe|%s|stack     #DF on a safe stack (default) or on the"
+	               " faulting one\n", ARCH_DF_SAFE_NAME);
 	console_printf("  exit=on                leave the emulator after the report\n");
 	console_printf("  break=on               Bochs: stop in the debugger just before"
 	               " the fault\n");
+}
+
+static void show_scenarios(void)
+{
+	for (int s = SCENARIO_NONE + 1; s < SCENARIO_COUNT; s++) {
+		console_attr(ATTR_VALUE);
+		console_printf("  scenario=%-20s", scenario_name((enum scenario)s));
+		console_attr(ATTR_TEXT);
+		console_printf("%s\n", scenario_summary((enum scenario)s));
+	}
 }
 
 static void show_menu(void)
@@ -78,33 +88,31 @@ static void show_menu(void)
 	console_banner(ATTR_TITLE, " faultline %s: exceptions, double faults, triple faults",
 	               ARCH_NAME);
 	console_printf("\nNo scenario was given. Pick one on the kernel command line:\n\n");
-	for (int s = SCENARIO_NONE + 1; s < SCENARIO_COUNT; s++) {
-		console_attr(ATTR_VALUE);
-		console_printf("  scenario=%-20s", scenario_name((enum scenario)s));
-		console_attr(ATTR_TEXT);
-		console_printf("%s\n", scenario_summary((enum scenario)s));
-	}
+	show_scenarios();
 	console_printf("\nand optionally:\n");
 	show_options();
-	console_printf("\nHow: choose an entry in the GRUB menu, or run\n"
-	               "  make ARCH=%s run SCENARIO=page_fault KARGS=\"handlers=none\"\n\n",
-	               ARCH_NAME);
+	console_printf("\nHow: choose an entry in the GRUB menu (make run), or\n"
+	               "  make ARCH=%s run SCENARIO=page_fault KARGS=\"handlers=none\"\n"
+	               "  make ARCH=%s run-bochs SCENARIO=stack_overflow\n\n",
+	               ARCH_NAME, ARCH_NAME);
 	kernel_finish("FAULTLINE-RESULT outcome=no_fault arch=" ARCH_NAME
 	              " reason=no_scenario", EXIT_NO_FAULT);
 }
 
 static void show_bad_cmdline(const char *err)
 {
-	char scenarios[160];
 	char line[320];
 
-	cmdline_list_scenarios(scenarios, sizeof scenarios);
 	console_banner(ATTR_ALERT, " faultline %s: bad kernel command line", ARCH_NAME);
-	console_printf("\ncommand line: %s\n\n", cmdline);
+	console_write("\ncommand line: ");
+	console_wrapped(cmdline, 14);
 	console_attr(ATTR_ERROR);
-	console_printf("error: %s\n\n", err);
+	console_write("\nerror: ");
+	console_wrapped(err, 7);
 	console_attr(ATTR_TEXT);
-	console_printf("valid scenarios: %s\noptions:\n", scenarios);
+	console_printf("\nValid scenarios:\n");
+	show_scenarios();
+	console_printf("Options:\n");
 	show_options();
 	console_printf("\nNothing was run; no fault was raised.\n\n");
 	fmt_snprintf(line, sizeof line,

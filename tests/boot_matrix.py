@@ -114,6 +114,12 @@ def check(case, result, symbols):
     if exp["outcome"] == "triple_fault":
         return problems
 
+    # The screen is 80 columns: every line but the result line must fit, or
+    # VGA wraps it and the columns stop lining up.
+    for line in (result.get("serial") or "").splitlines():
+        if len(line) > 80 and not line.startswith(fs.RESULT_PREFIX):
+            problems.append("screen line of %d columns: %r" % (len(line), line))
+
     fields = result.get("fields") or {}
     want("result arch", fields.get("arch"), case.arch)
 

@@ -186,8 +186,31 @@ static void strings(void)
 	CHECK(!str_eq_n("xyz", "x", 0));
 }
 
+/* fmt_line_break: where the console breaks a long line. */
+static void line_breaks(void)
+{
+	CHECK_EQ_U64(fmt_line_break("short", 10), 5);                /* fits */
+	CHECK_EQ_U64(fmt_line_break("exactly ten", 11), 11);
+	CHECK_EQ_U64(fmt_line_break("one two three", 10), 7);        /* "one two" */
+	CHECK_EQ_U64(fmt_line_break("one two three", 7), 7);         /* space at width */
+	CHECK_EQ_U64(fmt_line_break("abcdefghijkl", 5), 5);          /* one long word */
+	CHECK_EQ_U64(fmt_line_break("", 5), 0);
+	CHECK_EQ_U64(fmt_line_break("abc", 0), 3);                   /* no width: all */
+	/* every break of a long line fits in the width and makes progress */
+	const char *t = "error: unknown scenario 'bogus' (valid: page_fault "
+	                "stack_overflow divide_error breakpoint invalid_opcode)";
+	while (*t) {
+		size_t n = fmt_line_break(t, 33);
+		CHECK(n > 0 && n <= 33);
+		t += n;
+		while (*t == ' ')
+			t++;
+	}
+}
+
 void test_format(void)
 {
+	line_breaks();
 	conversions();
 	widths();
 	truncation();
