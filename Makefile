@@ -40,9 +40,12 @@ else
   say = @echo "  $(1)	$(2)"
 endif
 
+# Frame pointers in every function, leaves included, and no tail calls: the
+# fault screen's backtrace then shows every caller (kernel/backtrace.c).
 WARNINGS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS    := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-builtin -nostdlib \
-             -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer \
+             -fno-pic -fno-pie -fno-stack-protector \
+             -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls \
              -fno-asynchronous-unwind-tables -mgeneral-regs-only \
              -I. -Iarch/$(ARCH)/include -MMD -MP
 LDFLAGS   := -nostdlib -z max-page-size=0x1000 --build-id=none -z noexecstack -T arch/$(ARCH)/linker.ld
@@ -86,20 +89,44 @@ else
 kernel: $(KERNEL)
 endif
 
-$(KERNEL): $(OBJS) arch/$(ARCH)/linker.ld
+# Two links: the first with an empty symbol table, the second with the table
+# tools/mksyms writes from the first (kernel/symbols.h). The table sits right
+# after .text, so no function moves between them; the check after the second
+# link proves it.
+$(BUILD)/symtab0.c: tools/mksyms
+	@mkdir -p $(dir $@)
+	$(Q)tools/mksyms --empty > $@
+
+$(BUILD)/pass1.elf: $(OBJS) $(BUILD)/obj/symtab0.o arch/$(ARCH)/linker.ld
 	$(call say,LD,$@)
-	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/obj/symtab0.o
+
+$(BUILD)/symtab.c: $(BUILD)/pass1.elf tools/mksyms
+	$(call say,SYMS,$@)
+	$(Q)tools/mksyms $< > $@
+
+$(BUILD)/obj/symtab%.o: $(BUILD)/symtab%.c
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/symtab.o: $(BUILD)/symtab.c
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(KERNEL): $(BUILD)/pass1.elf $(BUILD)/obj/symtab.o
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/obj/symtab.o
+	$(Q)tools/mksyms $@ | cmp -s - $(BUILD)/symtab.c \
+	  || { echo "symbol table: functions moved between the two links" >&2; rm -f $@; exit 1; }
 
 $(BUILD)/faultline-qemu.elf: $(KERNEL)
 	$(call say,OBJCOPY,$@)
 	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.asm.o: %.asm
+$(BUILD)/obj/%.asm.o: %.asm Makefile
 	@mkdir -p $(dir $@)
 	$(call say,NASM,$<)
 	$(Q)$(NASM) -f $(NASMFMT) -g -F dwarf -w+all -Werror -I./ -MD $(@:.o=.d) -o $@ $<

@@ -11,8 +11,10 @@
 #ifndef KERNEL_ARCH_H
 #define KERNEL_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <arch/regs.h>          /* ARCH_GPR_COUNT, ARCH_NAME, ARCH_DF_SAFE_NAME */
+#include <arch/selectors.h>     /* ARCH_SEL_NOT_PRESENT */
 #include "config.h"
 
 /* Bring up paging (with unmapped guard pages), GDT, TSS and IDT in the
@@ -22,8 +24,16 @@ void arch_init(const struct kconfig *cfg);
 /* The register names the fault screen prints, in the order of fault.gpr[]. */
 extern const char *const arch_gpr_names[ARCH_GPR_COUNT];
 
+/* GDT entry `index` as the CPU sees it; false when past the GDT's limit.
+ * (For a 16-byte system descriptor, the low 8 bytes.) */
+bool arch_gdt_entry(unsigned index, uint64_t *desc);
+
 uintptr_t arch_read_cr2(void);
 uintptr_t arch_read_cr3(void);
+uintptr_t arch_read_cr0(void);
+void arch_write_cr0(uintptr_t value);
+uintptr_t arch_read_cr4(void);
+void arch_write_cr4(uintptr_t value);
 
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));

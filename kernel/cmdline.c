@@ -13,16 +13,31 @@
 struct name_entry {
 	const char *name;
 	const char *summary;
+	const char *only_arch;   /* NULL: both arches */
+	const char *why_only;    /* why the other arch cannot raise it */
 };
 
+#define ONLY_I386(why) "i386", why
 static const struct name_entry scenario_names[SCENARIO_COUNT] = {
-	[SCENARIO_NONE]               = { "none", "no scenario: show this list" },
-	[SCENARIO_PAGE_FAULT]         = { "page_fault", "write to unmapped 0xdeadbeef (#PF)" },
-	[SCENARIO_STACK_OVERFLOW]     = { "stack_overflow", "recurse into the guard page below the stack" },
-	[SCENARIO_DIVIDE_ERROR]       = { "divide_error", "divide by zero (#DE)" },
-	[SCENARIO_BREAKPOINT]         = { "breakpoint", "int3 (#BP, a trap)" },
-	[SCENARIO_INVALID_OPCODE]     = { "invalid_opcode", "ud2 (#UD)" },
-	[SCENARIO_GENERAL_PROTECTION] = { "general_protection", "load a selector past the GDT limit (#GP)" },
+	[SCENARIO_NONE]               = { "none", "no scenario: show this list", NULL, NULL },
+	[SCENARIO_PAGE_FAULT]         = { "page_fault", "write to unmapped 0xdeadbeef (#PF)", NULL, NULL },
+	[SCENARIO_STACK_OVERFLOW]     = { "stack_overflow", "recurse into the guard page below the stack", NULL, NULL },
+	[SCENARIO_DIVIDE_ERROR]       = { "divide_error", "divide by zero (#DE)", NULL, NULL },
+	[SCENARIO_BREAKPOINT]         = { "breakpoint", "int3 (#BP, a trap)", NULL, NULL },
+	[SCENARIO_INVALID_OPCODE]     = { "invalid_opcode", "ud2 (#UD)", NULL, NULL },
+	[SCENARIO_GENERAL_PROTECTION] = { "general_protection", "load a selector past the GDT limit (#GP)", NULL, NULL },
+	[SCENARIO_DEBUG]              = { "debug", "single-step with EFLAGS.TF (#DB, a trap)", NULL, NULL },
+	[SCENARIO_OVERFLOW]           = { "overflow", "INTO with OF set (#OF, a trap)",
+	                                  ONLY_I386("INTO is invalid in 64-bit mode (#UD)") },
+	[SCENARIO_BOUND_RANGE]        = { "bound_range", "BOUND with an index out of range (#BR)",
+	                                  ONLY_I386("BOUND is invalid in 64-bit mode (#UD)") },
+	[SCENARIO_DEVICE_NOT_AVAILABLE] = { "device_not_available", "x87 instruction with CR0.TS set (#NM)", NULL, NULL },
+	[SCENARIO_INVALID_TSS]        = { "invalid_tss", "IRET to a nested task past the GDT (#TS)",
+	                                  ONLY_I386("64-bit mode has no task switch to fail") },
+	[SCENARIO_SEGMENT_NOT_PRESENT] = { "segment_not_present", "load DS with a not-present descriptor (#NP)", NULL, NULL },
+	[SCENARIO_STACK_SEGMENT]      = { "stack_segment", "load SS with a not-present descriptor (#SS)", NULL, NULL },
+	[SCENARIO_X87_ERROR]          = { "x87_error", "unmasked x87 divide by zero, then FWAIT (#MF)", NULL, NULL },
+	[SCENARIO_SIMD_ERROR]         = { "simd_error", "unmasked SSE divide by zero (#XM)", NULL, NULL },
 };
 
 static const char *const handlers_names[HANDLERS_COUNT] = {
@@ -45,9 +60,37 @@ const char *scenario_name(enum scenario s)
 	return s < SCENARIO_COUNT ? scenario_names[s].name : "?";
 }
 
+/* The exception each scenario raises first (stack_overflow: the #PF of the
+ * push into the guard page). Order as in enum scenario. */
+static const unsigned char scenario_first_vector[SCENARIO_COUNT] = {
+	[SCENARIO_PAGE_FAULT] = 14, [SCENARIO_STACK_OVERFLOW] = 14,
+	[SCENARIO_DIVIDE_ERROR] = 0, [SCENARIO_BREAKPOINT] = 3,
+	[SCENARIO_INVALID_OPCODE] = 6, [SCENARIO_GENERAL_PROTECTION] = 13,
+	[SCENARIO_DEBUG] = 1, [SCENARIO_OVERFLOW] = 4, [SCENARIO_BOUND_RANGE] = 5,
+	[SCENARIO_DEVICE_NOT_AVAILABLE] = 7, [SCENARIO_INVALID_TSS] = 10,
+	[SCENARIO_SEGMENT_NOT_PRESENT] = 11, [SCENARIO_STACK_SEGMENT] = 12,
+	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19,
+};
+
+bool handlers_has_gate(enum handlers h, unsigned vector)
+{
+	return h == HANDLERS_ALL || (h == HANDLERS_DF && vector == 8);
+}
+
+unsigned scenario_vector(enum scenario s)
+{
+	return s < SCENARIO_COUNT ? scenario_first_vector[s] : 0;
+}
+
 const char *scenario_summary(enum scenario s)
 {
 	return s < SCENARIO_COUNT ? scenario_names[s].summary : "?";
+}
+
+bool scenario_on_arch(enum scenario s, const char *arch_name)
+{
+	return s < SCENARIO_COUNT && (scenario_names[s].only_arch == NULL
+	                              || str_eq(scenario_names[s].only_arch, arch_name));
 }
 
 const char *handlers_name(enum handlers h)
@@ -60,14 +103,15 @@ const char *df_mode_name(enum df_mode d)
 	return d < DF_MODE_COUNT ? df_names[d] : "?";
 }
 
-void cmdline_list_scenarios(char *buf, size_t size)
+void cmdline_list_scenarios(const char *arch_name, char *buf, size_t size)
 {
 	size_t len = 0;
 
 	buf[0] = '\0';
 	for (int s = SCENARIO_NONE + 1; s < SCENARIO_COUNT; s++)
-		len += fmt_snprintf(buf + len, size - len, "%s%s",
-		                    len ? " " : "", scenario_names[s].name);
+		if (scenario_on_arch((enum scenario)s, arch_name))
+			len += fmt_snprintf(buf + len, size - len, "%s%s",
+			                    len ? " " : "", scenario_names[s].name);
 }
 
 /* Index of value[0..n) in names[0..count), or -1. */
@@ -166,7 +210,7 @@ static bool *switch_of(struct kconfig *cfg, int opt)
 static void parse_arg(struct parser *p, const char *arg, size_t len)
 {
 	const char *eq = NULL;
-	char valid[160];
+	char valid[320];
 
 	for (size_t i = 0; i < len; i++)
 		if (arg[i] == '=') {
@@ -206,11 +250,14 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 	int i;
 	switch (opt) {
 	case OPT_SCENARIO:
-		if ((i = lookup_scenario(v, vlen)) >= 0) {
-			p->cfg->scenario = (enum scenario)i;
-		} else {
-			cmdline_list_scenarios(valid, sizeof valid);
+		if ((i = lookup_scenario(v, vlen)) < 0) {
+			cmdline_list_scenarios(p->arch_name, valid, sizeof valid);
 			fail(p, "unknown scenario '%s' (valid: %s)", word(v, vlen).text, valid);
+		} else if (!scenario_on_arch((enum scenario)i, p->arch_name)) {
+			fail(p, "scenario=%s exists only on %s: %s", scenario_names[i].name,
+			     scenario_names[i].only_arch, scenario_names[i].why_only);
+		} else {
+			p->cfg->scenario = (enum scenario)i;
 		}
 		break;
 	case OPT_HANDLERS:

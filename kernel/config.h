@@ -17,6 +17,15 @@ enum scenario {
 	SCENARIO_BREAKPOINT,
 	SCENARIO_INVALID_OPCODE,
 	SCENARIO_GENERAL_PROTECTION,
+	SCENARIO_DEBUG,
+	SCENARIO_OVERFLOW,
+	SCENARIO_BOUND_RANGE,
+	SCENARIO_DEVICE_NOT_AVAILABLE,
+	SCENARIO_INVALID_TSS,
+	SCENARIO_SEGMENT_NOT_PRESENT,
+	SCENARIO_STACK_SEGMENT,
+	SCENARIO_X87_ERROR,
+	SCENARIO_SIMD_ERROR,
 	SCENARIO_COUNT
 };
 
@@ -45,7 +54,7 @@ struct kconfig {
 
 #define CMDLINE_MAX     512  /* longest command line we keep */
 #define CMDLINE_ARG_MAX 64   /* longest single key=value argument */
-#define CMDLINE_ERR_MAX 160
+#define CMDLINE_ERR_MAX 320
 
 /* Parse a multiboot command line. The first word is skipped when it holds no
  * '=' (GRUB and QEMU put the kernel's path there). arch_name and
@@ -63,7 +72,17 @@ const char *scenario_summary(enum scenario s);
 const char *handlers_name(enum handlers h);
 const char *df_mode_name(enum df_mode d);
 
-/* Space-separated lists of the valid values, for error messages and menus. */
-void cmdline_list_scenarios(char *buf, size_t size);
+/* Whether handlers=h puts a gate on exception vector `vector`: all of them,
+ * only #DF (8), or none. The IDT builders and the reporter both ask this. */
+bool handlers_has_gate(enum handlers h, unsigned vector);
+
+/* The exception vector scenario s raises first. */
+unsigned scenario_vector(enum scenario s);
+
+/* Whether this arch can run scenario s (some need 32-bit code). */
+bool scenario_on_arch(enum scenario s, const char *arch_name);
+
+/* The scenarios this arch runs, space-separated, for error messages. */
+void cmdline_list_scenarios(const char *arch_name, char *buf, size_t size);
 
 #endif

@@ -12,6 +12,9 @@
 #include "fault.h"
 #include "format.h"
 #include "kmain.h"
+#include "backtrace.h"
+#include "segment.h"
+#include "symbols.h"
 #include "stacks.h"
 
 #define COL_GAP     2
@@ -54,27 +57,49 @@ static void print_header(const struct fault *f)
 	console_printf("  %s\n", decoded);
 }
 
-static void print_stack_line(const struct fault *f)
+/* Where an address falls: on a stack (name), in its guard page, or neither. */
+static void mark(char *buf, size_t size, size_t *len, const char *what, uintptr_t addr,
+                 const struct stack_region *r)
 {
-	const struct stack_region *s = stack_containing(f->handler_sp);
+	if (addr >= r->bottom && addr <= r->top)
+		*len += fmt_snprintf(buf + *len, size - *len, " %s", what);
+	else if (addr >= r->guard && addr < r->bottom)
+		*len += fmt_snprintf(buf + *len, size - *len, " %s(guard)", what);
+}
 
-	console_attr(ATTR_LABEL);
-	console_printf("%-*s", FRAME_LABEL, "stack");
-	console_attr(ATTR_GOOD);
-	console_printf(" %s ", fault_stack_name(f));
-	console_attr(ATTR_TEXT);
-	if (s != NULL)
-		console_printf("  the handler ran on [0x%0*lx, 0x%0*lx)\n",
-		               WORD_DIGITS, (unsigned long)s->bottom,
-		               WORD_DIGITS, (unsigned long)s->top);
-	else
-		console_printf("  not one of the kernel's stacks\n");
+/* The stack map: each stack's range and guard page, and which of SP, CR2 and
+ * the handler's SP fall on it. The stack the handler ran on is highlighted. */
+static void print_stack_map(const struct fault *f)
+{
+	for (int i = 0; i < STACK_COUNT; i++) {
+		const struct stack_region *r = &stack_regions[i];
+		char marks[48];
+		size_t len = 0;
+
+		marks[0] = '\0';
+		mark(marks, sizeof marks, &len, "SP", f->sp, r);
+		mark(marks, sizeof marks, &len, "CR2", f->cr2, r);
+		mark(marks, sizeof marks, &len, "handler", f->handler_sp, r);
+		console_attr(ATTR_LABEL);
+		console_printf("%-*s", FRAME_LABEL, i == 0 ? "stacks" : "");
+		console_attr(stack_containing(f->handler_sp) == r ? ATTR_GOOD : ATTR_VALUE);
+		console_printf(" %-7s", r->name);
+		console_attr(ATTR_TEXT);
+		console_printf(" 0x%lx-0x%lx guard 0x%lx", (unsigned long)r->bottom,
+		               (unsigned long)r->top, (unsigned long)r->guard);
+		console_attr(ATTR_NOTE);
+		console_printf("%s\n", marks);
+		console_attr(ATTR_TEXT);
+	}
 }
 
 static void print_frame(const struct fault *f)
 {
 	console_attr(ATTR_NOTE);
-	console_printf("Interrupted context (%s)\n", f->frame_source);
+	char at[64];
+
+	symbol_format(f->ip, at, sizeof at);
+	console_printf("Interrupted at %s (%s)\n", at, f->frame_source);
 	console_attr(ATTR_TEXT);
 	console_write("  ");
 	print_word(ARCH_IP_NAME, FRAME_LABEL, f->ip);
@@ -111,6 +136,80 @@ static void print_registers(const struct fault *f)
 	}
 }
 
+/* A selector error code names a descriptor: show what is there (#TS, #NP,
+ * #SS, #GP; SDM Vol. 3A 6.13). */
+static void print_named_descriptor(const struct fault *f)
+{
+	uintptr_t err = f->error_code;
+	unsigned index = SEL_ERR_INDEX(err);
+	uint64_t desc;
+	char what[80];
+
+	if (f->vector < VECTOR_TS || f->vector > VECTOR_GP || err == 0)
+		return;
+	console_attr(ATTR_LABEL);
+	console_printf("%-*s", FRAME_LABEL, "names");
+	console_attr(ATTR_TEXT);
+	if (err & SEL_ERR_IDT)
+		console_printf("IDT[%u]: %s\n", index,
+		               index < EXCEPTION_COUNT &&
+		               handlers_has_gate(kernel_config.handlers, index)
+		               ? "a gate" : "no gate in this configuration");
+	else if (err & SEL_ERR_TI)
+		console_printf("LDT[%u]: no LDT is loaded\n", index);
+	else if (!arch_gdt_entry(index, &desc))
+		console_printf("GDT[%u] (selector 0x%x): past the GDT's limit\n", index,
+		               (unsigned)(err & 0xfff8));
+	else {
+		describe_descriptor(desc, what, sizeof what);
+		console_printf("GDT[%u] (selector 0x%x): %s\n", index,
+		               (unsigned)(err & 0xfff8), what);
+	}
+}
+
+/* On #DF, how the scenario's first exception got there, replayed with the
+ * exception-pair rules (SDM Vol. 3A 6.15 Table 6-5, AMD64 APM Vol. 2 8.2.9). */
+static void print_escalation(const struct fault *f)
+{
+	bool gates[EXCEPTION_COUNT];
+	char chain[96];
+	unsigned first = scenario_vector(kernel_config.scenario);
+
+	if (f->vector != VECTOR_DF)
+		return;
+	for (unsigned v = 0; v < EXCEPTION_COUNT; v++)
+		gates[v] = handlers_has_gate(kernel_config.handlers, v);
+	unsigned end = escalation_chain(first, gates, stack_guard_containing(f->cr2) != NULL,
+	                                kernel_config.df == DF_SAFE, chain, sizeof chain);
+	console_attr(ATTR_LABEL);
+	console_printf("%-*s", FRAME_LABEL, "path");
+	console_attr(ATTR_TEXT);
+	console_printf("%s%s\n", chain, end == VECTOR_DF ? "" : "  (not what happened!)");
+}
+
+/* Only frames on one of the kernel's stacks are followed: the guard pages
+ * are unmapped, and reading one here would fault inside the reporter. */
+static bool on_a_stack(uintptr_t addr)
+{
+	const struct stack_region *r = stack_containing(addr);
+
+	return r != NULL && addr % sizeof(uintptr_t) == 0
+	       && addr + 2 * sizeof(uintptr_t) <= r->top;
+}
+
+static void print_backtrace(const struct fault *f)
+{
+	struct bt_entry entries[BACKTRACE_MAX_ENTRIES];
+	char trace[256];
+	unsigned n = backtrace_walk(f->ip, f->gpr[ARCH_GPR_BP], on_a_stack, entries);
+
+	backtrace_format(entries, n, symbol_format, trace, sizeof trace);
+	console_attr(ATTR_LABEL);
+	console_printf("%-*s", FRAME_LABEL, "trace");
+	console_attr(ATTR_TEXT);
+	console_wrapped(trace, FRAME_LABEL);
+}
+
 /* What a learner should conclude, when the addresses make it plain. */
 static void print_diagnosis(const struct fault *f)
 {
@@ -144,9 +243,12 @@ void fault_report(struct fault *f)
 		kernel_finish("FAULTLINE-RESULT outcome=error reason=nested_fault", 3);
 	}
 	print_header(f);
-	print_stack_line(f);
+	print_named_descriptor(f);
+	print_escalation(f);
+	print_stack_map(f);
 	print_frame(f);
 	print_registers(f);
+	print_backtrace(f);
 	print_diagnosis(f);
 	print_notes(f);
 	fault_result_line(f, &kernel_config, line, sizeof line);

@@ -35,7 +35,8 @@ static void emulator_exit(int code)
 void kernel_finish(const char *result_line, int exit_code)
 {
 	console_attr(ATTR_DIM);
-	console_printf("%s\n", result_line);
+	console_write(result_line);   /* whole, however long: tools parse it */
+	console_write("\n");
 	console_attr(ATTR_TEXT);
 	console_flush();
 	if (kernel_config.exit_when_done)
@@ -73,9 +74,12 @@ static void show_options(void)
 	               " the fault\n");
 }
 
+/* The six scenarios of the double-fault story, then one per other vector. */
+#define STORY_SCENARIOS SCENARIO_GENERAL_PROTECTION
+
 static void show_scenarios(void)
 {
-	for (int s = SCENARIO_NONE + 1; s < SCENARIO_COUNT; s++) {
+	for (int s = SCENARIO_NONE + 1; s <= STORY_SCENARIOS; s++) {
 		console_attr(ATTR_VALUE);
 		console_printf("  scenario=%-20s", scenario_name((enum scenario)s));
 		console_attr(ATTR_TEXT);
@@ -83,13 +87,30 @@ static void show_scenarios(void)
 	}
 }
 
+/* Every scenario name this arch runs, wrapped: for the error screen and the
+ * menu's "one per vector" line. */
+static void show_scenario_names(const char *prefix, enum scenario from)
+{
+	char names[320];
+	size_t len = 0;
+
+	names[0] = '\0';
+	for (int s = from; s < SCENARIO_COUNT; s++)
+		if (scenario_on_arch((enum scenario)s, ARCH_NAME))
+			len += fmt_snprintf(names + len, sizeof names - len, "%s%s",
+			                    len ? " " : "", scenario_name((enum scenario)s));
+	console_printf("%s\n    ", prefix);
+	console_wrapped(names, 4);
+}
+
 static void show_menu(void)
 {
 	console_banner(ATTR_TITLE, " faultline %s: exceptions, double faults, triple faults",
 	               ARCH_NAME);
-	console_printf("\nNo scenario was given. Pick one on the kernel command line:\n\n");
+	console_printf("\nNo scenario was given. Pick one on the kernel command line:\n");
 	show_scenarios();
-	console_printf("\nand optionally:\n");
+	show_scenario_names("  and one scenario per other vector:", STORY_SCENARIOS + 1);
+	console_printf("Options:\n");
 	show_options();
 	console_printf("\nHow: choose an entry in the GRUB menu (make run), or\n"
 	               "  make ARCH=%s run SCENARIO=page_fault KARGS=\"handlers=none\"\n"
@@ -101,7 +122,7 @@ static void show_menu(void)
 
 static void show_bad_cmdline(const char *err)
 {
-	char line[320];
+	char line[CMDLINE_ERR_MAX + 64];
 
 	console_banner(ATTR_ALERT, " faultline %s: bad kernel command line", ARCH_NAME);
 	console_write("\ncommand line: ");
@@ -110,11 +131,10 @@ static void show_bad_cmdline(const char *err)
 	console_write("\nerror: ");
 	console_wrapped(err, 7);
 	console_attr(ATTR_TEXT);
-	console_printf("\nValid scenarios:\n");
-	show_scenarios();
+	show_scenario_names("\nScenarios:", SCENARIO_NONE + 1);
 	console_printf("Options:\n");
 	show_options();
-	console_printf("\nNothing was run; no fault was raised.\n\n");
+	console_printf("Nothing was run; no fault was raised.\n");
 	fmt_snprintf(line, sizeof line,
 	             "FAULTLINE-RESULT outcome=error arch=%s reason=\"%s\"", ARCH_NAME, err);
 	kernel_finish(line, EXIT_BAD_INPUT);

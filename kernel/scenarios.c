@@ -5,16 +5,28 @@
  * debugger walk-throughs all point at it.
  */
 #include <stdint.h>
+#include "arch.h"
 #include "kmain.h"
 #include "scenarios.h"
 #include "stacks.h"
 
 #define SCENARIO_FN __attribute__((noinline)) static void
 
+/* Control-register and flag bits the FPU/SSE scenarios set (SDM Vol. 3A 2.5). */
+#define CR0_MP          (1u << 1)    /* monitor coprocessor: FWAIT honours TS */
+#define CR0_EM          (1u << 2)    /* emulate x87: off, we have one */
+#define CR0_TS          (1u << 3)    /* task switched: next x87 use raises #NM */
+#define CR0_NE          (1u << 5)    /* report x87 errors as #MF, not IRQ 13 */
+#define CR4_OSFXSR      (1u << 9)    /* the OS supports SSE state (FXSAVE) */
+#define CR4_OSXMMEXCPT  (1u << 10)   /* unmasked SSE exceptions raise #XM */
+#define EFLAGS_TF       (1u << 8)    /* trap flag: #DB after each instruction */
+#define FCW_UNMASK_ZE   0x037B       /* x87 default 0x037F with ZM (bit 2) clear */
+#define MXCSR_UNMASK_ZE 0x1D80       /* SSE default 0x1F80 with ZM (bit 9) clear */
+
 /* break=on: Bochs stops at "xchg bx, bx" (bochsrc: magic_break), so a
  * learner in debug-bochs lands just before the faulting instruction and can
  * step into the exception delivery with "s". Elsewhere it is a no-op. */
-static inline void break_before_fault(void)
+void scenario_break(void)
 {
 	if (kernel_config.magic_break)
 		__asm__ volatile("xchg %%bx, %%bx" : : : "memory");
@@ -29,7 +41,7 @@ static volatile int stop_recursion;  /* never set; the compiler cannot know */
 /* A write to an address no page table maps: #PF, CR2 = 0xdeadbeef. */
 SCENARIO_FN scenario_page_fault(void)
 {
-	break_before_fault();
+	scenario_break();
 	*(volatile uint8_t *)0xdeadbeef = 42;
 }
 
@@ -46,7 +58,7 @@ __attribute__((noinline)) static uintptr_t recurse(uintptr_t depth)
 	if (!broke && (uintptr_t)__builtin_frame_address(0)
 	              < stack_regions[STACK_KERNEL].bottom + NEAR_GUARD) {
 		broke = 1;
-		break_before_fault();
+		scenario_break();
 	}
 	frame[0] = (uint8_t)depth;
 	if (stop_recursion)
@@ -63,29 +75,98 @@ SCENARIO_FN scenario_stack_overflow(void)
  * with a constant 1 as dividend GCC computes 1/x as (x == 1), no div at all. */
 SCENARIO_FN scenario_divide_error(void)
 {
-	break_before_fault();
+	scenario_break();
 	sink = one / zero;
 }
 
 /* int3 is a trap: the saved IP points after it. */
 SCENARIO_FN scenario_breakpoint(void)
 {
-	break_before_fault();
+	scenario_break();
 	__asm__ volatile("int3");
 }
 
 /* ud2 is defined to be invalid. */
 SCENARIO_FN scenario_invalid_opcode(void)
 {
-	break_before_fault();
+	scenario_break();
 	__asm__ volatile("ud2");
 }
 
 /* Loading DS with a selector beyond the GDT's limit: #GP(selector). */
 SCENARIO_FN scenario_general_protection(void)
 {
-	break_before_fault();
+	scenario_break();
 	__asm__ volatile("mov %0, %%ds" : : "r"((uint16_t)0xfff8));
+}
+
+/* Trap flag set through POPF: the CPU raises #DB after the instruction that
+ * follows (SDM Vol. 3A 18.3.1.4), so the saved IP points past the NOP. */
+SCENARIO_FN scenario_debug(void)
+{
+	uintptr_t flags;
+
+	__asm__ volatile("pushf\n\tpop %0" : "=r"(flags));
+	scenario_break();
+	__asm__ volatile("push %0\n\tpopf\n\tnop" : : "r"(flags | EFLAGS_TF) : "memory", "cc");
+}
+
+/* With CR0.TS set, the first x87 instruction raises #NM: how kernels used to
+ * save the FPU state lazily, only for tasks that use it. */
+SCENARIO_FN scenario_device_not_available(void)
+{
+	arch_write_cr0((arch_read_cr0() & ~(uintptr_t)CR0_EM) | CR0_TS);
+	scenario_break();
+	__asm__ volatile("fninit");
+}
+
+/* An x87 division by zero with the zero-divide exception unmasked is only
+ * noted when it happens; the next waiting x87 instruction (FWAIT) raises #MF,
+ * provided CR0.NE asks for native error reporting (SDM Vol. 1 8.7). */
+SCENARIO_FN scenario_x87_error(void)
+{
+	static const uint16_t fcw = FCW_UNMASK_ZE;
+
+	arch_write_cr0((arch_read_cr0() & ~(uintptr_t)(CR0_EM | CR0_TS)) | CR0_NE | CR0_MP);
+	__asm__ volatile("fninit\n\t"
+	                 "fldcw %0\n\t"
+	                 "fld1\n\t"
+	                 "fldz\n\t"
+	                 "fdivrp\n\t" : : "m"(fcw));  /* st1/st0 = 1/0: pending ZE */
+	scenario_break();
+	__asm__ volatile("fwait");
+}
+
+/* SSE division by zero with ZM unmasked in MXCSR raises #XM at once, given
+ * CR4.OSFXSR and CR4.OSXMMEXCPT (SDM Vol. 1 11.5). */
+SCENARIO_FN scenario_simd_error(void)
+{
+	static const uint32_t mxcsr = MXCSR_UNMASK_ZE;
+	static const float one_f = 1.0f;
+
+	arch_write_cr0((arch_read_cr0() & ~(uintptr_t)(CR0_EM | CR0_TS)) | CR0_MP);
+	arch_write_cr4(arch_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	/* No clobber list: the kernel is built with -mgeneral-regs-only, so the
+	 * compiler keeps nothing in XMM registers (and may not name them). */
+	__asm__ volatile("ldmxcsr %0\n\t"
+	                 "movss %1, %%xmm0\n\t"
+	                 "xorps %%xmm1, %%xmm1" : : "m"(mxcsr), "m"(one_f));
+	scenario_break();
+	__asm__ volatile("divss %xmm1, %xmm0");
+}
+
+/* GDT slot SEL_NOT_PRESENT describes a data segment with P=0. Loading it into
+ * DS raises #NP(selector); into SS, #SS(selector) (SDM Vol. 2B, MOV). */
+SCENARIO_FN scenario_segment_not_present(void)
+{
+	scenario_break();
+	__asm__ volatile("mov %0, %%ds" : : "r"((uint16_t)ARCH_SEL_NOT_PRESENT));
+}
+
+SCENARIO_FN scenario_stack_segment(void)
+{
+	scenario_break();
+	__asm__ volatile("mov %0, %%ss" : : "r"((uint16_t)ARCH_SEL_NOT_PRESENT));
 }
 
 static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
@@ -95,10 +176,20 @@ static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_BREAKPOINT]         = scenario_breakpoint,
 	[SCENARIO_INVALID_OPCODE]     = scenario_invalid_opcode,
 	[SCENARIO_GENERAL_PROTECTION] = scenario_general_protection,
+	[SCENARIO_DEBUG]              = scenario_debug,
+	[SCENARIO_DEVICE_NOT_AVAILABLE] = scenario_device_not_available,
+	[SCENARIO_SEGMENT_NOT_PRESENT] = scenario_segment_not_present,
+	[SCENARIO_STACK_SEGMENT]      = scenario_stack_segment,
+	[SCENARIO_X87_ERROR]          = scenario_x87_error,
+	[SCENARIO_SIMD_ERROR]         = scenario_simd_error,
 };
 
 void scenario_run(enum scenario s)
 {
-	if (s < SCENARIO_COUNT && scenario_fns[s] != 0)
+	if (s >= SCENARIO_COUNT)
+		return;
+	if (scenario_fns[s] != 0)
 		scenario_fns[s]();
+	else if (arch_scenario_fns[s] != 0)   /* those only one arch can raise */
+		arch_scenario_fns[s]();
 }

@@ -9,4 +9,12 @@
 /* Run a scenario. It is meant to fault; returning means it did not. */
 void scenario_run(enum scenario s);
 
+/* With break=on, a Bochs magic breakpoint: call it just before the faulting
+ * instruction. */
+void scenario_break(void);
+
+/* Scenarios only one arch can raise (INTO, BOUND, a task switch on i386),
+ * indexed by enum scenario; NULL where the back end has none. */
+extern void (*const arch_scenario_fns[SCENARIO_COUNT])(void);
+
 #endif

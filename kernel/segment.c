@@ -5,6 +5,7 @@
  * reasons: limit 15:0 in bits 15:0, base 23:0 in bits 39:16, limit 19:16 in
  * bits 51:48 and base 31:24 in bits 63:56.
  */
+#include "format.h"
 #include "segment.h"
 
 uint64_t make_segment(uint32_t base, uint32_t limit, uint64_t flags)
@@ -26,4 +27,34 @@ uint32_t segment_base(uint64_t desc)
 unsigned segment_type(uint64_t desc)
 {
 	return (unsigned)((desc >> 40) & 0xF);
+}
+
+/* System descriptor types (SDM Vol. 3A 3.5, Table 3-2), 32-bit names; in
+ * IA-32e mode types 9/B are 64-bit TSSes and C/E/F 64-bit gates. */
+static const char *const system_types[16] = {
+	[0x1] = "available 16-bit TSS", [0x2] = "LDT", [0x3] = "busy 16-bit TSS",
+	[0x4] = "16-bit call gate", [0x5] = "task gate", [0x6] = "16-bit interrupt gate",
+	[0x7] = "16-bit trap gate", [0x9] = "available TSS", [0xB] = "busy TSS",
+	[0xC] = "call gate", [0xE] = "interrupt gate", [0xF] = "trap gate",
+};
+
+void describe_descriptor(uint64_t desc, char *buf, size_t size)
+{
+	unsigned type = segment_type(desc);
+	unsigned dpl = (unsigned)((desc >> 45) & 3);
+	const char *present = (desc & DESC_PRESENT) ? "present" : "NOT PRESENT";
+
+	if (desc == 0)
+		fmt_snprintf(buf, size, "null descriptor");
+	else if (!(desc & DESC_S))
+		fmt_snprintf(buf, size, "%s, DPL %u, %s",
+		             system_types[type] ? system_types[type] : "reserved system type",
+		             dpl, present);
+	else if (type & TYPE_CODE)
+		fmt_snprintf(buf, size, "code segment, %s, DPL %u, %s",
+		             (desc & DESC_LONG) ? "64-bit" : (desc & DESC_DB) ? "32-bit" : "16-bit",
+		             dpl, present);
+	else
+		fmt_snprintf(buf, size, "data segment, %s, DPL %u, %s",
+		             (type & TYPE_RW) ? "writable" : "read-only", dpl, present);
 }

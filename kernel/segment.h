@@ -9,6 +9,7 @@
 #ifndef KERNEL_SEGMENT_H
 #define KERNEL_SEGMENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Raw fields, as bit positions in the 64-bit descriptor (SDM 3.4.5). */
@@ -51,6 +52,10 @@
 
 /* Encode base, a 20-bit limit and the flags above into a descriptor. */
 uint64_t make_segment(uint32_t base, uint32_t limit, uint64_t flags);
+
+/* A descriptor in words, for the fault screen: "data segment, writable,
+ * DPL 0, not present", "available 32-bit TSS", "task gate", "null". Pure. */
+void describe_descriptor(uint64_t desc, char *buf, size_t size);
 
 /* The base and type fields back out of a descriptor (for the fault screen). */
 uint32_t segment_base(uint64_t desc);

@@ -23,6 +23,32 @@ uintptr_t arch_read_cr3(void)
 	return v;
 }
 
+uintptr_t arch_read_cr0(void)
+{
+	uintptr_t v;
+
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+void arch_write_cr0(uintptr_t value)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(value) : "memory");
+}
+
+uintptr_t arch_read_cr4(void)
+{
+	uintptr_t v;
+
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+void arch_write_cr4(uintptr_t value)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(value) : "memory");
+}
+
 void arch_halt(void)
 {
 	for (;;)

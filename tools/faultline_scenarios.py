@@ -80,10 +80,105 @@ SCENARIOS = {
     "general_protection": {"vector": 13, "name": "#GP",
                            "function": "scenario_general_protection",
                            "summary": "load a selector past the GDT limit"},
+    # One scenario per other vector an arch can raise from ring 0.
+    "debug": {"vector": 1, "name": "#DB", "function": "scenario_debug",
+              "summary": "single-step with EFLAGS.TF (a trap)"},
+    "overflow": {"vector": 4, "name": "#OF", "function": "scenario_overflow",
+                 "summary": "INTO with OF set (a trap)", "arches": ("i386",)},
+    "bound_range": {"vector": 5, "name": "#BR", "function": "scenario_bound_range",
+                    "summary": "BOUND with an index out of range", "arches": ("i386",)},
+    "device_not_available": {"vector": 7, "name": "#NM",
+                             "function": "scenario_device_not_available",
+                             "summary": "x87 instruction with CR0.TS set"},
+    "invalid_tss": {"vector": 10, "name": "#TS", "function": "scenario_invalid_tss",
+                    "summary": "IRET to a nested task past the GDT limit",
+                    "arches": ("i386",)},
+    "segment_not_present": {"vector": 11, "name": "#NP",
+                            "function": "scenario_segment_not_present",
+                            "summary": "load DS with a not-present descriptor"},
+    "stack_segment": {"vector": 12, "name": "#SS", "function": "scenario_stack_segment",
+                      "summary": "load SS with a not-present descriptor"},
+    "x87_error": {"vector": 16, "name": "#MF", "function": "scenario_x87_error",
+                  "summary": "unmasked x87 divide by zero, then FWAIT"},
+    "simd_error": {"vector": 19, "name": "#XM", "function": "scenario_simd_error",
+                   "summary": "unmasked SSE divide by zero"},
 }
 
+# The double-fault story the lessons follow: these run in every handlers/df
+# configuration; the per-vector scenarios in VECTOR_CONFIGS only.
+STORY = ("page_fault", "stack_overflow", "divide_error", "breakpoint",
+         "invalid_opcode", "general_protection")
+VECTOR_CONFIGS = (("all", "safe"), ("df", "stack"))
+
+
+def scenario_arches(scenario):
+    return SCENARIOS[scenario].get("arches", ARCHES)
+
+
+def scenario_configs(scenario):
+    return CONFIGS if scenario in STORY else VECTOR_CONFIGS
+
+
+# What an emulator does differently from the hardware, measured here:
+# (emulator, scenario) -> the outcome it gives instead, and why.
+EMULATOR_LIMITS = {
+    ("qemu", "simd_error"): {
+        "outcome": "no_fault", "reason": "scenario_returned",
+        "why": "QEMU 7.2's TCG does not raise SIMD floating-point exceptions (#XM): "
+               "the division completes; Bochs raises #XM"},
+}
+
+# Vectors no scenario raises, and why (the "why" of --list's coverage).
+NOT_RAISED = {
+    2: "NMI is an external interrupt (the NMI pin or an APIC IPI), not something an "
+       "instruction causes",
+    9: "Coprocessor Segment Overrun: only a 386 with an external 387 raised it",
+    17: "#AC: alignment checking applies only at CPL 3; faultline runs in ring 0",
+    18: "#MC: machine checks report hardware errors; no instruction raises one",
+    20: "#VE: only a guest under VMX with EPT-violation #VE enabled",
+    21: "#CP: needs CET shadow stacks or indirect-branch tracking, not enabled here",
+    28: "#HV: only an AMD SEV-SNP guest",
+    29: "#VC: only an AMD SEV-ES guest",
+    30: "#SX: only with AMD SVM in use",
+}
+RESERVED_VECTORS = (15, 22, 23, 24, 25, 26, 27, 31)
+X86_64_ONLY_NOT = {
+    4: "INTO is invalid in 64-bit mode (#UD)",
+    5: "BOUND is invalid in 64-bit mode (#UD)",
+    10: "64-bit mode has no task switch to fail",
+}
+
+
+def vector_coverage():
+    """For each of the 32 vectors and each arch: the scenario that raises it
+    (and the configuration), or why none can from ring 0 here."""
+    by_vector = {info["vector"]: name for name, info in SCENARIOS.items()
+                 if info["vector"] is not None}
+    table = []
+    for v in range(32):
+        row = {"vector": v}
+        for arch in ARCHES:
+            name = by_vector.get(v)
+            if v == DF_VECTOR:
+                row[arch] = {"scenario": "stack_overflow",
+                             "how": "or any scenario with handlers=df"}
+            elif name and arch in scenario_arches(name):
+                row[arch] = {"scenario": name}
+                limit = [l["why"] for (emu, sc), l in EMULATOR_LIMITS.items() if sc == name]
+                if limit:
+                    row[arch]["emulator_limits"] = limit
+            elif arch == "x86_64" and v in X86_64_ONLY_NOT:
+                row[arch] = {"scenario": None, "why": X86_64_ONLY_NOT[v]}
+            elif v in RESERVED_VECTORS:
+                row[arch] = {"scenario": None, "why": "reserved by Intel"}
+            else:
+                row[arch] = {"scenario": None, "why": NOT_RAISED[v]}
+        table.append(row)
+    return table
+
 # error_code the result line must show, by vector (None: not checked).
-EXPECTED_ERROR_CODE = {DF_VECTOR: "0x0", 14: "0x2", 13: "0xfff8"}
+EXPECTED_ERROR_CODE = {DF_VECTOR: "0x0", 14: "0x2", 13: "0xfff8",
+                       10: "0xfff8", 11: "0x28", 12: "0x28"}
 
 # cr2 expectations: an exact value, or GUARD_PAGE meaning "inside the guard
 # page below the kernel stack" (needs the kernel_stack symbol to check).
@@ -95,8 +190,9 @@ def config_label(handlers, df):
     return "handlers=%s df=%s" % (handlers, df)
 
 
-def expected_outcome(arch, scenario, handlers="all", df="safe"):
-    """What booting `scenario` with handlers/df on `arch` must produce.
+def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None):
+    """What booting `scenario` with handlers/df on `arch` must produce (on
+    `emulator`, when it is known to differ from the hardware).
 
     Returns a dict: {"outcome": "triple_fault"} or {"outcome": "caught",
     "vector", "name", "stack", "error_code", "cr2", "function"}, where
@@ -115,6 +211,11 @@ def expected_outcome(arch, scenario, handlers="all", df="safe"):
         raise ValueError("unknown df %r for %s" % (df, arch))
     info = SCENARIOS[scenario]
     df_stack = SAFE_STACK[arch] if df == "safe" else "kernel"
+    if arch not in scenario_arches(scenario):
+        return {"outcome": "error"}
+    limit = EMULATOR_LIMITS.get((emulator, scenario))
+    if limit:
+        return {"outcome": limit["outcome"], "reason": limit["reason"]}
 
     if handlers == "none":
         # No gate at all: the fault cannot be delivered, nor #GP/#NP, nor #DF.
@@ -146,23 +247,29 @@ def expected_table():
     scenarios = []
     for name, info in SCENARIOS.items():
         per_arch = {}
-        for arch in ARCHES:
+        for arch in scenario_arches(name):
             per_arch[arch] = {config_label(h, d): expected_outcome(arch, name, h, d)
                               for h, d in CONFIGS}
-        scenarios.append({
+        entry = {
             "scenario": name,
             "summary": info["summary"],
             "vector": info["vector"],
             "name": info["name"],
             "function": info["function"],
+            "arches": list(scenario_arches(name)),
             "expected": per_arch,
-        })
+        }
+        limits = {emu: l["why"] for (emu, sc), l in EMULATOR_LIMITS.items() if sc == name}
+        if limits:
+            entry["emulator_limits"] = limits
+        scenarios.append(entry)
     return {
         "arches": {a: {"safe_stack": SAFE_STACK[a], "df_safe_spelling": DF_SAFE_SPELLING[a]}
                    for a in ARCHES},
         "configurations": [config_label(h, d) for h, d in CONFIGS],
         "defaults": {"handlers": "all", "df": "safe"},
         "scenarios": scenarios,
+        "vectors": vector_coverage(),
         "validation": validation_cases_table(),
     }
 
@@ -196,7 +303,16 @@ def validation_cases(arch):
          "reason_contains": "df=%s is the %s mechanism" % (other_spelling, other)},
         {"label": "no scenario", "scenario": None, "kargs": "",
          "outcome": "no_fault", "reason_contains": "no_scenario", "reason": "no_scenario"},
+        {"label": "break=maybe", "scenario": "page_fault", "kargs": "break=maybe",
+         "outcome": "error", "reason_contains": "unknown break 'maybe' (valid: on off)"},
     ]
+    if arch == "x86_64":
+        # Scenarios only 32-bit code can raise: the kernel says why.
+        for name, why in (("overflow", X86_64_ONLY_NOT[4]), ("bound_range", X86_64_ONLY_NOT[5]),
+                          ("invalid_tss", X86_64_ONLY_NOT[10])):
+            cases.append({"label": "scenario=%s (i386 only)" % name, "scenario": name,
+                          "kargs": "", "outcome": "error",
+                          "reason_contains": "scenario=%s exists only on i386: %s" % (name, why)})
     return cases
 
 

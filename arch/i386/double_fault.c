@@ -47,7 +47,7 @@ void double_fault_task(uint32_t cr2, uint32_t error_code)
 		.error_code = error_code,
 		.ip = prev->eip, .cs = prev->cs, .flags = prev->eflags,
 		.sp = prev->esp, .ss = prev->ss,
-		.frame_source = "saved by the task switch in the back-linked TSS",
+		.frame_source = "from the back-linked TSS",
 		.handler_sp = here,
 		.cr3 = arch_read_cr3(),
 		.gpr = { prev->eax, prev->ebx, prev->ecx, prev->edx, prev->esi,

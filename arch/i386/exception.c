@@ -29,7 +29,7 @@ void exception_entry(struct isr_frame *fr)
 		 * ESP is just above the frame, and SS is unchanged. */
 		.sp = (uintptr_t)(&fr->eflags + 1),
 		.ss = read_ss(),
-		.frame_source = "interrupt stack frame",
+		.frame_source = "interrupt frame",
 		.handler_sp = (uintptr_t)fr,
 		.cr3 = arch_read_cr3(),
 		.gpr = { fr->eax, fr->ebx, fr->ecx, fr->edx, fr->esi, fr->edi, fr->ebp },

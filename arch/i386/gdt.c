@@ -6,9 +6,14 @@
  * values (SDM Vol. 3A 3.4.3): CS is reloaded by a far jump, the rest by moves.
  */
 #include "gdt.h"
+#include "kernel/arch.h"
 #include "kernel/segment.h"
+#include <arch/selectors.h>
 
-enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_ENTRIES };
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_NOT_PRESENT, GDT_ENTRIES };
+
+_Static_assert(GDT_NOT_PRESENT * 8 == ARCH_SEL_NOT_PRESENT,
+               "arch/selectors.h names the not-present slot");
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 
@@ -41,6 +46,8 @@ void gdt_install(uintptr_t main_tss, uintptr_t df_tss, uint32_t tss_limit)
 	gdt[GDT_DATA] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA);
 	gdt[GDT_MAIN_TSS] = make_segment(main_tss, tss_limit, DESC_TSS);
 	gdt[GDT_DF_TSS] = make_segment(df_tss, tss_limit, DESC_TSS);
+	/* For the #NP and #SS scenarios: a data segment marked not present. */
+	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();
 }
@@ -50,4 +57,12 @@ uint64_t gdt_descriptor(uint16_t selector)
 	unsigned index = selector >> 3;
 
 	return index < GDT_ENTRIES ? gdt[index] : 0;
+}
+
+bool arch_gdt_entry(unsigned index, uint64_t *desc)
+{
+	if (index >= GDT_ENTRIES)
+		return false;
+	*desc = gdt[index];
+	return true;
 }

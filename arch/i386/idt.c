@@ -22,17 +22,12 @@ struct idt_pointer {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_pointer) == 6, "LIDT takes a 6-byte operand in 32-bit mode");
 
-static int gate_wanted(unsigned vector, enum handlers h)
-{
-	return h == HANDLERS_ALL || (h == HANDLERS_DF && vector == VECTOR_DF);
-}
-
 void idt_install(const struct kconfig *cfg)
 {
 	struct idt_pointer ptr = { sizeof idt - 1, (uint32_t)(uintptr_t)idt };
 
 	for (unsigned v = 0; v < EXCEPTION_COUNT; v++) {
-		if (!gate_wanted(v, cfg->handlers))
+		if (!handlers_has_gate(cfg->handlers, v))
 			idt[v] = 0;
 		else if (v == VECTOR_DF && cfg->df == DF_SAFE)
 			idt[v] = make_task_gate(SEL_DF_TSS);

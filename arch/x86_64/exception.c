@@ -35,7 +35,7 @@ void exception_entry(struct isr_frame *fr)
 		.error_code = fr->error_code,
 		.ip = fr->rip, .cs = fr->cs, .flags = fr->rflags,
 		.sp = fr->rsp, .ss = fr->ss,
-		.frame_source = "interrupt stack frame",
+		.frame_source = "interrupt frame",
 		.handler_sp = (uintptr_t)fr,
 		.cr3 = arch_read_cr3(),
 		.gpr = { fr->rax, fr->rbx, fr->rcx, fr->rdx, fr->rsi, fr->rdi, fr->rbp,

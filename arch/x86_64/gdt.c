@@ -7,10 +7,15 @@
  * still hold the old descriptors' cached values until they are reloaded.
  */
 #include "gdt.h"
+#include "kernel/arch.h"
 #include "descriptor.h"
 #include "kernel/segment.h"
+#include <arch/selectors.h>
 
-enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_ENTRIES };
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_NOT_PRESENT, GDT_ENTRIES };
+
+_Static_assert(GDT_NOT_PRESENT * 8 == ARCH_SEL_NOT_PRESENT,
+               "arch/selectors.h names the not-present slot");
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 
@@ -46,6 +51,16 @@ void gdt_install(uintptr_t tss_base, uint32_t tss_limit)
 	gdt[GDT_DATA] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA);
 	gdt[GDT_TSS_LO] = tss.lo;
 	gdt[GDT_TSS_HI] = tss.hi;
+	/* For the #NP and #SS scenarios: a data segment marked not present. */
+	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();
+}
+
+bool arch_gdt_entry(unsigned index, uint64_t *desc)
+{
+	if (index >= GDT_ENTRIES)
+		return false;
+	*desc = gdt[index];
+	return true;
 }

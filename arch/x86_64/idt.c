@@ -22,11 +22,6 @@ struct idt_pointer {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_pointer) == 10, "LIDT takes a 10-byte operand in 64-bit mode");
 
-static int gate_wanted(unsigned vector, enum handlers h)
-{
-	return h == HANDLERS_ALL || (h == HANDLERS_DF && vector == VECTOR_DF);
-}
-
 void idt_install(const struct kconfig *cfg)
 {
 	struct idt_pointer ptr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
@@ -34,7 +29,7 @@ void idt_install(const struct kconfig *cfg)
 	for (unsigned v = 0; v < EXCEPTION_COUNT; v++) {
 		unsigned ist = (v == VECTOR_DF && cfg->df == DF_SAFE) ? DF_IST : 0;
 
-		idt[v] = gate_wanted(v, cfg->handlers)
+		idt[v] = handlers_has_gate(cfg->handlers, v)
 		       ? make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE, ist)
 		       : (struct desc16){ 0, 0 };
 	}

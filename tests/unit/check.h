@@ -80,5 +80,7 @@ void test_format(void);
 void test_cmdline(void);
 void test_fault(void);
 void test_isr_asm(void);
+void test_escalation(void);
+void test_backtrace(void);
 
 #endif

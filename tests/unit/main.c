@@ -24,6 +24,8 @@ int main(void)
 	test_cmdline();
 	test_fault();
 	test_isr_asm();
+	test_escalation();
+	test_backtrace();
 
 	fflush(stdout);
 	printf("%u passed, %u failed\n", check_passed, check_failed);

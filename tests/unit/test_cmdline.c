@@ -99,12 +99,37 @@ static void every_scenario(void)
 	CHECK_STR(handlers_name(HANDLERS_DF), "df");
 	CHECK_STR(df_mode_name(DF_STACK), "stack");
 
-	char list[160];
-	cmdline_list_scenarios(list, sizeof list);
+	char list[320];
+	cmdline_list_scenarios("i386", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
-	                "invalid_opcode general_protection");
-	cmdline_list_scenarios(list, 12);
+	                "invalid_opcode general_protection debug overflow bound_range "
+	                "device_not_available invalid_tss segment_not_present "
+	                "stack_segment x87_error simd_error");
+	cmdline_list_scenarios("x86_64", list, sizeof list);
+	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
+	                "invalid_opcode general_protection debug device_not_available "
+	                "segment_not_present stack_segment x87_error simd_error");
+	cmdline_list_scenarios("i386", list, 12);
 	CHECK_STR(list, "page_fault ");
+}
+
+/* Scenarios only 32-bit code can raise: accepted on i386, explained on x86_64. */
+static void arch_only_scenarios(void)
+{
+	CHECK(parse32("k scenario=overflow"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_OVERFLOW);
+	CHECK(parse32("k scenario=invalid_tss handlers=df"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_INVALID_TSS);
+	CHECK(!parse64("k scenario=bound_range"));
+	CHECK_STR(err, "scenario=bound_range exists only on i386: "
+	               "BOUND is invalid in 64-bit mode (#UD)");
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_NONE);
+	CHECK(!parse64("k scenario=invalid_tss"));
+	CHECK_STR(err, "scenario=invalid_tss exists only on i386: "
+	               "64-bit mode has no task switch to fail");
+	CHECK(scenario_on_arch(SCENARIO_SIMD_ERROR, "x86_64"));
+	CHECK(!scenario_on_arch(SCENARIO_OVERFLOW, "x86_64"));
+	CHECK(!scenario_on_arch(SCENARIO_COUNT, "i386"));
 }
 
 static void errors(void)
@@ -113,7 +138,9 @@ static void errors(void)
 	CHECK_CONTAINS(err, "unknown scenario 'bogus'");
 	CHECK_CONTAINS(err, "page_fault");
 	CHECK_STR(err, "unknown scenario 'bogus' (valid: page_fault stack_overflow "
-	               "divide_error breakpoint invalid_opcode general_protection)");
+	               "divide_error breakpoint invalid_opcode general_protection debug "
+	               "device_not_available segment_not_present stack_segment x87_error "
+	               "simd_error)");   /* x86_64: no overflow, bound_range, invalid_tss */
 
 	CHECK(!parse64("scenario=page_fault nonsense"));
 	CHECK_STR(err, "malformed argument 'nonsense': expected key=value, "
@@ -251,6 +278,7 @@ static void magic_break_switch(void)
 
 void test_cmdline(void)
 {
+	arch_only_scenarios();
 	magic_break_switch();
 	empty();
 	valid_lines();

@@ -10,6 +10,7 @@
 #define ARCH_IP_NAME       "EIP"
 #define ARCH_SP_NAME       "ESP"
 #define ARCH_FLAGS_NAME    "EFLAGS"
+#define ARCH_GPR_BP        6          /* gpr[] index of the frame pointer (EBP/RBP) */
 #define ARCH_GPR_COUNT     7          /* EAX..EDI without ESP (shown in the frame) */
 
 #endif

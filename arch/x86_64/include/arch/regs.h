@@ -10,6 +10,7 @@
 #define ARCH_IP_NAME       "RIP"
 #define ARCH_SP_NAME       "RSP"
 #define ARCH_FLAGS_NAME    "RFLAGS"
+#define ARCH_GPR_BP        6          /* gpr[] index of the frame pointer (EBP/RBP) */
 #define ARCH_GPR_COUNT     15         /* RAX..R15 without RSP (shown in the frame) */
 
 #endif

@@ -1,0 +1,97 @@
+/*
+ * test_escalation.c - the #DF "path" line and the descriptor describer: the
+ * chains the lessons teach, replayed from the pair rules.
+ */
+#include "check.h"
+#include "kernel/config.h"
+#include "kernel/exceptions.h"
+#include "kernel/segment.h"
+
+static void gates_for(enum handlers h, bool gates[EXCEPTION_COUNT])
+{
+	for (unsigned v = 0; v < EXCEPTION_COUNT; v++)
+		gates[v] = handlers_has_gate(h, v);
+}
+
+static void chains(void)
+{
+	bool gates[EXCEPTION_COUNT];
+	char buf[96];
+
+	/* page_fault handlers=df: no #PF gate -> #GP; #PF then #GP is a #DF. */
+	gates_for(HANDLERS_DF, gates);
+	CHECK_EQ_U64(escalation_chain(VECTOR_PF, gates, false, true, buf, sizeof buf), VECTOR_DF);
+	CHECK_STR(buf, "#PF -> no gate: #GP = #DF");
+
+	/* breakpoint handlers=df: #BP is benign, so #GP is delivered serially;
+	 * it finds no gate either: #GP then #GP is a #DF. */
+	CHECK_EQ_U64(escalation_chain(VECTOR_BP, gates, false, false, buf, sizeof buf), VECTOR_DF);
+	CHECK_STR(buf, "#BP -> no gate: #GP -> no gate: #GP = #DF");
+
+	/* stack_overflow, all handlers, #DF on its own stack: caught. */
+	gates_for(HANDLERS_ALL, gates);
+	CHECK_EQ_U64(escalation_chain(VECTOR_PF, gates, true, true, buf, sizeof buf), VECTOR_DF);
+	CHECK_STR(buf, "#PF -> frame push faults: #PF = #DF");
+
+	/* ... and with #DF on the same stack: the triple fault. */
+	CHECK_EQ_U64(escalation_chain(VECTOR_PF, gates, true, false, buf, sizeof buf),
+	             ESCALATION_SHUTDOWN);
+	CHECK_STR(buf, "#PF -> frame push faults: #PF = #DF -> frame push faults: #PF -> shutdown");
+
+	/* handlers=none: #GP everywhere, then #DF finds no gate: shutdown. */
+	gates_for(HANDLERS_NONE, gates);
+	CHECK_EQ_U64(escalation_chain(VECTOR_DE, gates, false, true, buf, sizeof buf),
+	             ESCALATION_SHUTDOWN);
+	CHECK_STR(buf, "#DE -> no gate: #GP = #DF -> no gate: #GP -> shutdown");
+
+	/* A gate and a good stack: delivered as itself. */
+	gates_for(HANDLERS_ALL, gates);
+	CHECK_EQ_U64(escalation_chain(VECTOR_UD, gates, false, true, buf, sizeof buf), VECTOR_UD);
+	CHECK_STR(buf, "#UD");
+
+	/* A tiny buffer stays terminated. */
+	gates_for(HANDLERS_NONE, gates);
+	char tiny[6];
+	escalation_chain(VECTOR_PF, gates, false, false, tiny, sizeof tiny);
+	CHECK_STR(tiny, "#PF -");
+}
+
+static void descriptors(void)
+{
+	char buf[80];
+
+	describe_descriptor(0, buf, sizeof buf);
+	CHECK_STR(buf, "null descriptor");
+	describe_descriptor(0x00CF9A000000FFFFULL, buf, sizeof buf);
+	CHECK_STR(buf, "code segment, 32-bit, DPL 0, present");
+	describe_descriptor(0x00AF9A000000FFFFULL, buf, sizeof buf);
+	CHECK_STR(buf, "code segment, 64-bit, DPL 0, present");
+	describe_descriptor(0x00CF92000000FFFFULL, buf, sizeof buf);
+	CHECK_STR(buf, "data segment, writable, DPL 0, present");
+	describe_descriptor(0x00CF12000000FFFFULL, buf, sizeof buf);   /* P=0 */
+	CHECK_STR(buf, "data segment, writable, DPL 0, NOT PRESENT");
+	describe_descriptor(make_segment(0x1000, 103, DESC_TSS), buf, sizeof buf);
+	CHECK_STR(buf, "available TSS, DPL 0, present");
+	describe_descriptor(make_segment(0x1000, 103, DESC_TSS) | DESC_TYPE(TYPE_TSS_BUSY_BIT),
+	                    buf, sizeof buf);
+	CHECK_STR(buf, "busy TSS, DPL 0, present");
+	describe_descriptor(0x0000850000200000ULL, buf, sizeof buf);   /* task gate 0x20 */
+	CHECK_STR(buf, "task gate, DPL 0, present");
+}
+
+static void scenario_vectors(void)
+{
+	CHECK_EQ_U64(scenario_vector(SCENARIO_STACK_OVERFLOW), VECTOR_PF);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_INVALID_TSS), VECTOR_TS);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_SIMD_ERROR), 19);
+	CHECK(handlers_has_gate(HANDLERS_DF, VECTOR_DF));
+	CHECK(!handlers_has_gate(HANDLERS_DF, VECTOR_PF));
+	CHECK(!handlers_has_gate(HANDLERS_NONE, VECTOR_DF));
+}
+
+void test_escalation(void)
+{
+	chains();
+	descriptors();
+	scenario_vectors();
+}
