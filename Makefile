@@ -75,7 +75,8 @@ GRUB_MODULES := $(shell cat tools/grub-modules)
 GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
 
-.PHONY: all kernel iso run run-bochs debug-bochs help clean test unit-test setup
+.PHONY: all kernel iso run run-bochs debug-bochs help clean test unit-test setup \
+        screenshots golden-update
 .DEFAULT_GOAL := all
 
 all: kernel iso $(KARGS_ISO)
@@ -185,6 +186,16 @@ unit-test: build/host/unit_tests
 test:
 	@tools/run-tests
 
+# PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
+screenshots:
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
+	tools/screenshots
+
+# Rewrite tests/golden/*.txt from the current build's VGA screens; prints what changed
+golden-update:
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	tools/golden --update
+
 setup:
 	tools/setup
 
@@ -211,6 +222,8 @@ help:
 	@echo "  test            unit tests + QEMU and Bochs boot matrix on i386 and x86_64;"
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  unit-test       only the host unit tests of the pure code"
+	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
+	@echo "  golden-update   rewrite tests/golden/ from the current build (shows the diff)"
 	@echo "  setup           install the Debian/Ubuntu packages faultline needs"
 	@echo "  clean           remove build/"
 	@echo ""

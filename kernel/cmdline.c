@@ -38,6 +38,7 @@ static const struct name_entry scenario_names[SCENARIO_COUNT] = {
 	[SCENARIO_STACK_SEGMENT]      = { "stack_segment", "load SS with a not-present descriptor (#SS)", NULL, NULL },
 	[SCENARIO_X87_ERROR]          = { "x87_error", "unmasked x87 divide by zero, then FWAIT (#MF)", NULL, NULL },
 	[SCENARIO_SIMD_ERROR]         = { "simd_error", "unmasked SSE divide by zero (#XM)", NULL, NULL },
+	[SCENARIO_NESTED_FAULT]       = { "nested_fault", "#UD, then a #PF inside the fault reporter", NULL, NULL },
 };
 
 static const char *const handlers_names[HANDLERS_COUNT] = {
@@ -69,7 +70,7 @@ static const unsigned char scenario_first_vector[SCENARIO_COUNT] = {
 	[SCENARIO_DEBUG] = 1, [SCENARIO_OVERFLOW] = 4, [SCENARIO_BOUND_RANGE] = 5,
 	[SCENARIO_DEVICE_NOT_AVAILABLE] = 7, [SCENARIO_INVALID_TSS] = 10,
 	[SCENARIO_SEGMENT_NOT_PRESENT] = 11, [SCENARIO_STACK_SEGMENT] = 12,
-	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19,
+	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19, [SCENARIO_NESTED_FAULT] = 6,
 };
 
 bool handlers_has_gate(enum handlers h, unsigned vector)
@@ -285,6 +286,23 @@ static void parse_arg(struct parser *p, const char *arg, size_t len)
 static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+const char *cmdline_arguments(const char *cmdline)
+{
+	const char *s = cmdline, *word;
+	bool has_eq = false;
+
+	while (is_space(*s))
+		s++;
+	word = s;
+	while (*s != '\0' && !is_space(*s))
+		has_eq |= *s++ == '=';
+	if (has_eq || s == word)
+		return word;
+	while (is_space(*s))
+		s++;
+	return s;
 }
 
 bool cmdline_parse(const char *cmdline, const char *arch_name,

@@ -26,6 +26,7 @@ enum scenario {
 	SCENARIO_STACK_SEGMENT,
 	SCENARIO_X87_ERROR,
 	SCENARIO_SIMD_ERROR,
+	SCENARIO_NESTED_FAULT,   /* the reporter faults: the nested-fault guard */
 	SCENARIO_COUNT
 };
 
@@ -65,6 +66,10 @@ struct kconfig {
 bool cmdline_parse(const char *cmdline, const char *arch_name,
                    const char *arch_df_safe_name, struct kconfig *cfg,
                    char *err, size_t err_size);
+
+/* The command line without the image path GRUB or QEMU put first (the same
+ * first word cmdline_parse skips): what the user actually typed. */
+const char *cmdline_arguments(const char *cmdline);
 
 /* The names used on the command line and in the result line. */
 const char *scenario_name(enum scenario s);

@@ -216,8 +216,8 @@ static void print_diagnosis(const struct fault *f)
 	const struct stack_region *g = stack_guard_containing(f->cr2);
 
 	if (g != NULL && (f->vector == VECTOR_PF || f->vector == VECTOR_DF))
-		console_banner(ATTR_ALERT, " %s stack overflow: CR2 0x%lx is in the guard page"
-		               " below the %s stack", g->name, (unsigned long)f->cr2, g->name);
+		console_banner(ATTR_ALERT, " %s stack overflow: CR2 0x%lx is in its guard page",
+		               g->name, (unsigned long)f->cr2);
 }
 
 static void print_notes(const struct fault *f)
@@ -229,20 +229,49 @@ static void print_notes(const struct fault *f)
 }
 
 static volatile int reporting;
+static volatile unsigned reporting_vector;
+
+/* The nested-fault guard: a fault inside the reporter lands in fault_report
+ * again. Say what happened in a few lines, with as little machinery as
+ * possible, instead of recursing until the stack is gone; a fault inside the
+ * guard itself just halts. */
+static void report_nested(const struct fault *f)
+{
+	char line[200];
+	const struct exception_info *e = exception_info(f->vector);
+
+	if (reporting > 2)
+		arch_halt();
+	console_banner(ATTR_ALERT, " NESTED FAULT: %s %s while reporting %s", e->mnemonic,
+	               e->name, exception_info(reporting_vector)->mnemonic);
+	console_printf("at 0x%lx, CR2 0x%lx, error code 0x%lx: a bug in the reporter\n",
+	               (unsigned long)f->ip, (unsigned long)f->cr2,
+	               (unsigned long)f->error_code);
+	fmt_snprintf(line, sizeof line, "FAULTLINE-RESULT outcome=error arch=%s "
+	             "reason=nested_fault vector=%u name=%s first=%s ip=0x%lx cr2=0x%lx",
+	             ARCH_NAME, f->vector, e->mnemonic,
+	             exception_info(reporting_vector)->mnemonic,
+	             (unsigned long)f->ip, (unsigned long)f->cr2);
+	kernel_finish(line, 3);
+}
+
+/* scenario=nested_fault: the reporter itself faults, on purpose, so the
+ * guard above is exercised: a write to page 0, which paging leaves unmapped. */
+static void maybe_fault_while_reporting(void)
+{
+	if (kernel_config.scenario == SCENARIO_NESTED_FAULT)
+		*(volatile uintptr_t *)0 = 0;
+}
 
 void fault_report(struct fault *f)
 {
 	char line[320];
 
-	/* A fault inside the reporter lands here again: say so in one line
-	 * instead of recursing until the stack is gone. */
-	if (reporting++) {
-		console_attr(ATTR_ERROR);
-		console_printf("\nnested fault while reporting: vector %u at 0x%lx\n",
-		               f->vector, (unsigned long)f->ip);
-		kernel_finish("FAULTLINE-RESULT outcome=error reason=nested_fault", 3);
-	}
+	if (reporting++)
+		report_nested(f);
+	reporting_vector = f->vector;
 	print_header(f);
+	maybe_fault_while_reporting();
 	print_named_descriptor(f);
 	print_escalation(f);
 	print_stack_map(f);

@@ -67,8 +67,8 @@ static bool save_cmdline(uintptr_t mbi_addr)
 static void show_options(void)
 {
 	console_printf("  handlers=all|df|none   which IDT gates exist (default all)\n");
-	console_printf("  df=safe|%s|stack     #DF on a safe stack (default) or on the"
-	               " faulting one\n", ARCH_DF_SAFE_NAME);
+	console_printf("  %-22s #DF on a safe stack (default) or on the faulting one\n",
+	               "df=safe|" ARCH_DF_SAFE_NAME "|stack");
 	console_printf("  exit=on                leave the emulator after the report\n");
 	console_printf("  break=on               Bochs: stop in the debugger just before"
 	               " the fault\n");
@@ -126,7 +126,7 @@ static void show_bad_cmdline(const char *err)
 
 	console_banner(ATTR_ALERT, " faultline %s: bad kernel command line", ARCH_NAME);
 	console_write("\ncommand line: ");
-	console_wrapped(cmdline, 14);
+	console_wrapped(cmdline_arguments(cmdline), 14);
 	console_attr(ATTR_ERROR);
 	console_write("\nerror: ");
 	console_wrapped(err, 7);

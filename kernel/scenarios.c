@@ -182,6 +182,7 @@ static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_STACK_SEGMENT]      = scenario_stack_segment,
 	[SCENARIO_X87_ERROR]          = scenario_x87_error,
 	[SCENARIO_SIMD_ERROR]         = scenario_simd_error,
+	[SCENARIO_NESTED_FAULT]       = scenario_invalid_opcode,   /* the reporter faults next */
 };
 
 void scenario_run(enum scenario s)

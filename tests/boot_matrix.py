@@ -141,7 +141,10 @@ def check(case, result, symbols):
             want("reason", reason, expected_reason)
         elif case.reason_contains not in reason:
             problems.append("reason %r does not contain %r" % (reason, case.reason_contains))
-        if result.get("vector") is not None:
+        if exp.get("vector") is not None:      # nested_fault: the guard names it
+            want("vector", result.get("vector"), exp["vector"])
+            want("name", result.get("name"), exp["name"])
+        elif result.get("vector") is not None:
             problems.append("vector=%r on a non-fault outcome" % result["vector"])
         return problems
 

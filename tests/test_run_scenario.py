@@ -518,8 +518,21 @@ class MatrixChecks(unittest.TestCase):
             r["symbol"] = fs.symbolize(over["ip"], self.symbols)
         return r
 
-    def check(self, name, result):
-        return self.bm.check(self.cases[name], result, self.symbols)
+    def check(self, name, result, trace=True):
+        case = self.cases[name]
+        if trace and case.expect.get("function"):
+            # What the kernel's backtrace line looks like on a good screen.
+            result = dict(result, serial="trace  %s+0x10 < kmain+0x20\n%s"
+                          % (case.expect["function"], result["serial"]))
+        return self.bm.check(case, result, self.symbols)
+
+    def test_missing_trace_fails(self):
+        name = "qemu/x86_64/page_fault handlers=all df=stack"
+        line = ("FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=page_fault "
+                "handlers=all df=stack vector=14 name=#PF error_code=0x2 stack=kernel "
+                "ip=0x101a2c sp=0x10cfd8 handler_sp=0x10cf40 cr2=0xdeadbeef")
+        problems = self.check(name, self.result(line), trace=False)
+        self.assertIn("does not name scenario_page_fault", " ".join(problems))
 
     def test_i386_stack_overflow_df_task(self):
         name = "qemu/i386/stack_overflow handlers=all df=safe"
@@ -577,9 +590,9 @@ class MatrixChecks(unittest.TestCase):
         names = list(self.cases)
         self.assertEqual(len(names), len(set(names)))
         # Per arch: the 6 story scenarios x 6 configurations, the per-vector
-        # scenarios x 2 configurations, the own df spelling, the validation
+        # scenarios x 2 configurations, nested_fault, the own df spelling, the validation
         # cases and 2 ISO boots.
-        per_arch = {"i386": 36 + 9 * 2 + 1 + 8 + 2, "x86_64": 36 + 6 * 2 + 1 + 11 + 2}
+        per_arch = {"i386": 36 + 9 * 2 + 1 + 1 + 8 + 2, "x86_64": 36 + 6 * 2 + 1 + 1 + 11 + 2}
         self.assertEqual(len(names), sum(per_arch.values()))
         self.assertIn("qemu/x86_64/stack_overflow handlers=all df=safe", names)
         self.assertIn("qemu/i386/iso page_fault handlers=none", names)

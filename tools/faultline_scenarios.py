@@ -102,6 +102,11 @@ SCENARIOS = {
                   "summary": "unmasked x87 divide by zero, then FWAIT"},
     "simd_error": {"vector": 19, "name": "#XM", "function": "scenario_simd_error",
                    "summary": "unmasked SSE divide by zero"},
+    # Not a vector: the reporter faults (#PF at page 0) while reporting #UD,
+    # and the nested-fault guard must still say so. Its own vector (6) is
+    # covered by invalid_opcode.
+    "nested_fault": {"vector": None, "name": None, "function": "scenario_invalid_opcode",
+                     "summary": "#UD, then a #PF inside the fault reporter"},
 }
 
 # The double-fault story the lessons follow: these run in every handlers/df
@@ -116,6 +121,8 @@ def scenario_arches(scenario):
 
 
 def scenario_configs(scenario):
+    if scenario == "nested_fault":
+        return (("all", "safe"),)
     return CONFIGS if scenario in STORY else VECTOR_CONFIGS
 
 
@@ -216,6 +223,9 @@ def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None):
     limit = EMULATOR_LIMITS.get((emulator, scenario))
     if limit:
         return {"outcome": limit["outcome"], "reason": limit["reason"]}
+    if scenario == "nested_fault" and handlers == "all":
+        # The guard's report: the nested #PF, named as an error of the kernel.
+        return {"outcome": "error", "reason": "nested_fault", "vector": 14, "name": "#PF"}
 
     if handlers == "none":
         # No gate at all: the fault cannot be delivered, nor #GP/#NP, nor #DF.

@@ -36,7 +36,7 @@ void exception_entry(struct isr_frame *fr)
 	};
 
 	if (f.vector == 8)
-		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): the CPU pushed"
-		           " the #DF frame on the stack in use");
+		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): #DF's frame went on"
+		           " the stack in use");
 	fault_report(&f);
 }

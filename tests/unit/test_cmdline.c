@@ -104,11 +104,11 @@ static void every_scenario(void)
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug overflow bound_range "
 	                "device_not_available invalid_tss segment_not_present "
-	                "stack_segment x87_error simd_error");
+	                "stack_segment x87_error simd_error nested_fault");
 	cmdline_list_scenarios("x86_64", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug device_not_available "
-	                "segment_not_present stack_segment x87_error simd_error");
+	                "segment_not_present stack_segment x87_error simd_error nested_fault");
 	cmdline_list_scenarios("i386", list, 12);
 	CHECK_STR(list, "page_fault ");
 }
@@ -140,7 +140,7 @@ static void errors(void)
 	CHECK_STR(err, "unknown scenario 'bogus' (valid: page_fault stack_overflow "
 	               "divide_error breakpoint invalid_opcode general_protection debug "
 	               "device_not_available segment_not_present stack_segment x87_error "
-	               "simd_error)");   /* x86_64: no overflow, bound_range, invalid_tss */
+	               "simd_error nested_fault)");   /* x86_64: no overflow, bound_range, invalid_tss */
 
 	CHECK(!parse64("scenario=page_fault nonsense"));
 	CHECK_STR(err, "malformed argument 'nonsense': expected key=value, "
@@ -276,8 +276,18 @@ static void magic_break_switch(void)
 	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit break)");
 }
 
+static void arguments_without_path(void)
+{
+	CHECK_STR(cmdline_arguments("/boot/faultline.elf scenario=bogus"), "scenario=bogus");
+	CHECK_STR(cmdline_arguments("  build/i386/faultline.elf\tx=1 y"), "x=1 y");
+	CHECK_STR(cmdline_arguments("scenario=page_fault"), "scenario=page_fault");
+	CHECK_STR(cmdline_arguments("/boot/faultline.elf"), "");
+	CHECK_STR(cmdline_arguments(""), "");
+}
+
 void test_cmdline(void)
 {
+	arguments_without_path();
 	arch_only_scenarios();
 	magic_break_switch();
 	empty();
