@@ -51,7 +51,9 @@ CFLAGS    := -std=gnu11 -O2 -g $(WARNINGS) -ffreestanding -fno-builtin -nostdlib
 LDFLAGS   := -nostdlib -z max-page-size=0x1000 --build-id=none -z noexecstack -T arch/$(ARCH)/linker.ld
 
 ifeq ($(ARCH),i386)
-  CFLAGS  += -m32 -march=i686
+  # i486: no CMOV and friends, so the kernel runs on every 32-bit CPU model
+  # QEMU offers (the 486 and Pentium included).
+  CFLAGS  += -m32 -march=i486
   LDFLAGS += -m elf_i386
   NASMFMT := elf32
 else

@@ -27,7 +27,8 @@ import faultline_scenarios as fs  # noqa: E402
 
 class Case:
     def __init__(self, emulator, arch, label, scenario=None, kargs=None, boot="kernel",
-                 expect=None, reason_contains=None, reason=None, config=None):
+                 expect=None, reason_contains=None, reason=None, config=None,
+                 emulator_args=None):
         self.emulator = emulator
         self.arch = arch
         self.label = label
@@ -38,6 +39,7 @@ class Case:
         self.reason_contains = reason_contains
         self.reason = reason
         self.config = config                  # (handlers, df as the kernel reports it)
+        self.emulator_args = emulator_args    # another CPU model or memory size
 
     @property
     def name(self):
@@ -75,6 +77,20 @@ def build_cases(arches, emulator):
         # GRUB ISO boots (Bochs boots nothing else: no extra cases there).
         if emulator == "bochs":
             continue
+        # Other CPU models and memory sizes.
+        machines = ["-cpu %s" % m for m in fs.CPU_MODELS[arch]]
+        machines += ["-m %s" % m for m in fs.MEMORY_SIZES]
+        for machine in machines:
+            for scenario, handlers, df in fs.MACHINE_SCENARIOS:
+                if machine.startswith("-m") and scenario == "x87_error":
+                    continue
+                cases.append(Case(emulator, arch, "%s: %s %s" % (
+                                      machine.replace("-cpu ", "cpu=").replace("-m ", "mem="),
+                                      scenario, fs.config_label(handlers, df)),
+                                  scenario=scenario, kargs="handlers=%s df=%s" % (handlers, df),
+                                  expect=fs.expected_outcome(arch, scenario, handlers, df,
+                                                             emulator),
+                                  config=(handlers, df), emulator_args=machine))
         cases.append(Case(emulator, arch, "iso page_fault", scenario="page_fault",
                           boot="iso", expect=fs.expected_outcome(arch, "page_fault"),
                           config=("all", "safe")))
@@ -230,7 +246,7 @@ def run_case(case, timeout, grace):
     try:
         result = fs.run_scenario(case.arch, scenario=case.scenario, kargs=case.kargs,
                                  emulator=case.emulator, boot=case.boot, timeout=timeout,
-                                 grace=grace)
+                                 grace=grace, emulator_args=case.emulator_args)
         symbols = fs.load_symbols(elf)
     except fs.ToolError as exc:
         return case, None, ["tool error: %s" % exc]
@@ -292,7 +308,7 @@ def main(argv=None):
         results = {}
         for fut in as_completed(futures):
             case, result, problems = fut.result()
-            if result is not None and case.config is not None:
+            if result is not None and case.config is not None and not case.emulator_args:
                 results.setdefault((case.arch, case.label), {})[case.emulator] = result
             if problems:
                 failed += 1

@@ -592,7 +592,10 @@ class MatrixChecks(unittest.TestCase):
         # Per arch: the 6 story scenarios x 6 configurations, the per-vector
         # scenarios x 2 configurations, nested_fault, the own df spelling, the validation
         # cases and 2 ISO boots.
-        per_arch = {"i386": 36 + 9 * 2 + 1 + 1 + 8 + 2, "x86_64": 36 + 6 * 2 + 1 + 1 + 11 + 2}
+        # Plus, in QEMU, 4 CPU models x 5 scenarios and 2 memory sizes x 4.
+        machines = 4 * 5 + 2 * 4
+        per_arch = {"i386": 36 + 9 * 2 + 1 + 1 + 8 + 2 + machines,
+                    "x86_64": 36 + 6 * 2 + 1 + 1 + 11 + 2 + machines}
         self.assertEqual(len(names), sum(per_arch.values()))
         self.assertIn("qemu/x86_64/stack_overflow handlers=all df=safe", names)
         self.assertIn("qemu/i386/iso page_fault handlers=none", names)

@@ -126,6 +126,16 @@ def scenario_configs(scenario):
     return CONFIGS if scenario in STORY else VECTOR_CONFIGS
 
 
+# Other machines, in QEMU (the main matrix uses QEMU's default qemu32 /
+# qemu64): CPU models old and new, and memory sizes, each with a few
+# scenarios that exercise paging, the #DF stack switch and the FPU.
+CPU_MODELS = {"i386": ("486", "pentium", "pentium3", "coreduo"),
+              "x86_64": ("core2duo", "Nehalem", "Skylake-Client", "EPYC")}
+MEMORY_SIZES = ("32M", "2G")
+MACHINE_SCENARIOS = (("page_fault", "all", "safe"), ("stack_overflow", "all", "safe"),
+                     ("stack_overflow", "all", "stack"), ("page_fault", "df", "stack"),
+                     ("x87_error", "all", "safe"))
+
 # What an emulator does differently from the hardware, measured here:
 # (emulator, scenario) -> the outcome it gives instead, and why.
 EMULATOR_LIMITS = {
