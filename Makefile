@@ -78,7 +78,7 @@ GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
 
 .PHONY: all kernel iso run run-bochs debug-bochs help clean test unit-test setup \
-        screenshots golden-update
+        screenshots golden-update fuzz flake-check
 .DEFAULT_GOAL := all
 
 all: kernel iso $(KARGS_ISO)
@@ -188,6 +188,18 @@ unit-test: build/host/unit_tests
 test:
 	@tools/run-tests
 
+# make fuzz [FUZZ_SECONDS=600]: libFuzzer on the pure C code (tests/fuzz/),
+# FUZZ_SECONDS per target; make test runs 5 s each through tools/run-tests.
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# make flake-check [FLAKE_ARGS="-n 5 --emulator qemu"]: the boot matrix N
+# times, listing every result that changed between runs.
+flake-check:
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	tools/flake-check $(FLAKE_ARGS)
+
 # PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
 screenshots:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
@@ -224,6 +236,8 @@ help:
 	@echo "  test            unit tests + QEMU and Bochs boot matrix on i386 and x86_64;"
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  unit-test       only the host unit tests of the pure code"
+	@echo "  fuzz            libFuzzer on the pure C code, FUZZ_SECONDS per target (default 60)"
+	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
 	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
 	@echo "  golden-update   rewrite tests/golden/ from the current build (shows the diff)"
 	@echo "  setup           install the Debian/Ubuntu packages faultline needs"

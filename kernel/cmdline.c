@@ -149,12 +149,14 @@ static void fail(struct parser *p, const char *fmt_str, ...)
 {
 	va_list ap;
 
-	if (p->failed || p->err_size == 0)
+	if (p->failed)
+		return;
+	p->failed = true;        /* even with no room for the message */
+	if (p->err_size == 0)
 		return;
 	va_start(ap, fmt_str);
 	fmt_vsnprintf(p->err, p->err_size, fmt_str, ap);
 	va_end(ap);
-	p->failed = true;
 }
 
 /* s[0..n) as a C string, cut at CMDLINE_ARG_MAX, for error messages. */

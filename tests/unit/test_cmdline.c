@@ -276,6 +276,18 @@ static void magic_break_switch(void)
 	CHECK_STR(err, "unknown option 'colour' (valid: scenario handlers df exit break)");
 }
 
+/* Found by tests/fuzz: with no room for a message, a bad line still fails. */
+static void zero_size_err_buffer(void)
+{
+	struct kconfig c;
+	char none[1] = { 'X' };
+
+	CHECK(!cmdline_parse("/boot/faultline.elf scenario=no_such_thing", "x86_64", "ist",
+	                     &c, none, 0));
+	CHECK(none[0] == 'X');                      /* nothing written */
+	CHECK(cmdline_parse("k scenario=page_fault", "x86_64", "ist", &c, none, 0));
+}
+
 static void arguments_without_path(void)
 {
 	CHECK_STR(cmdline_arguments("/boot/faultline.elf scenario=bogus"), "scenario=bogus");
@@ -287,6 +299,7 @@ static void arguments_without_path(void)
 
 void test_cmdline(void)
 {
+	zero_size_err_buffer();
 	arguments_without_path();
 	arch_only_scenarios();
 	magic_break_switch();
