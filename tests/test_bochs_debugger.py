@@ -46,9 +46,9 @@ def run_debugger(arch, mode, walk=None, cmdline=None, typed=""):
     serial, log = os.path.join(work, "com1.txt"), os.path.join(work, "bochs.log")
     env = fs.bochs_environment(fs.bochs_iso(os.path.join(ROOT, "build", arch)), kargs,
                                serial, log)
-    proc = subprocess.Popen(["bochs", "-q", "-f", fs.BOCHSRC, "-rc", rc], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = fs.start_bochs(["bochs", "-q", "-f", fs.BOCHSRC, "-rc", rc], env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

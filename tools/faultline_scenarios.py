@@ -16,6 +16,7 @@ The kernel's side of the contract (see kernel/kmain.c, kernel/fault_report.c):
     reaches the kernel: only the emulator's own log can show it.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -794,6 +795,33 @@ def build_bochs_command(rc_file, emulator_args=None):
 BOCHS_HEADLESS_RC = "c\nr\nquit\n"
 
 
+# Bochs 2.7's rfb display binds a port from 5900 up with SO_REUSEADDR and only
+# then listens. Two Bochs starting together can both bind the same port; the
+# second one's listen() fails, its loop then retries bind() on the already
+# bound socket for every port, and it panics "RFB could not bind any port
+# between 5900 and 5949" and crashes. So Bochs starts one at a time, across
+# processes (a lock file), each holding the lock until its server listens.
+BOCHS_START_LOCK = os.path.join(tempfile.gettempdir(), "faultline-bochs-start.lock")
+RFB_LISTENING = "listening for connections on port"
+
+
+def start_bochs(cmd, env, popen=subprocess.Popen, wait=3.0, **kwargs):
+    """Start Bochs (headless, rfb) with popen(cmd, env=env, **kwargs), one at a
+    time: return once its rfb server listens, it has exited, or after `wait`
+    seconds. The log it waits on is env["FAULTLINE_LOG"]."""
+    fd = os.open(BOCHS_START_LOCK, os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        proc = popen(cmd, env=env, **kwargs)
+        deadline = time.monotonic() + wait
+        while (time.monotonic() < deadline and proc.poll() is None
+               and RFB_LISTENING not in _read_text(env["FAULTLINE_LOG"])):
+            time.sleep(0.01)
+        return proc
+    finally:
+        os.close(fd)          # closing the descriptor releases the lock
+
+
 def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
     """Run Bochs until the serial file holds a result line, Bochs exits by
     itself (triple fault, shutdown port), or timeout. Bochs is stopped with
@@ -811,9 +839,9 @@ def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
             with _live_lock:
                 if _stopping:
                     raise Interrupted("emulators are being stopped")
-                proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
-                                        stdout=out, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                proc = start_bochs(cmd, env, stdin=subprocess.DEVNULL,
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
                 _live.add(proc)
             while proc.poll() is None:
                 if has_complete_result_line(_read_bytes(serial_path)):

@@ -667,8 +667,8 @@ def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
         cmd = fs.build_bochs_command(rc_path)
         env = fs.bochs_environment(iso, kargs_img, serial_path, log_path)
         with open(out_path, "wb") as out:
-            proc = _start(cmd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                          stderr=subprocess.STDOUT)
+            proc = fs.start_bochs(cmd, env, popen=_start, stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT)
         seen = False
         while proc.poll() is None and time.monotonic() < deadline:
             if fs.has_complete_result_line(_read(serial_path)):
