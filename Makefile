@@ -8,7 +8,7 @@
 # build/$(ARCH)/.
 
 ARCHES    := i386 x86_64
-ARCH_GOALS := all kernel iso run run-bochs debug-bochs
+ARCH_GOALS := all kernel iso run run-bochs debug-bochs debug
 ALL_GOALS := $(or $(MAKECMDGOALS),all)
 
 # A wrong ARCH, or none where one is needed, is one clear line.
@@ -77,8 +77,8 @@ GRUB_MODULES := $(shell cat tools/grub-modules)
 GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
 
-.PHONY: all kernel iso run run-bochs debug-bochs help clean test unit-test setup \
-        screenshots golden-update fuzz flake-check
+.PHONY: all kernel iso run run-bochs debug-bochs debug help clean test unit-test setup \
+        screenshots golden-update fuzz flake-check bench compile-commands
 .DEFAULT_GOAL := all
 
 all: kernel iso $(KARGS_ISO)
@@ -169,6 +169,12 @@ else
 	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)"
 endif
 
+# make debug [SCENARIO=name] [KARGS="..."]: QEMU stopped at its first
+# instruction, GDB attached with build/$(ARCH)/gdbinit (symbols, breakpoints
+# on the #DF entry and fault_report).
+debug: kernel
+	tools/run-gdb --arch $(ARCH) --cmdline "$(RUN_CMDLINE)"
+
 # make run-bochs / debug-bochs [SCENARIO=name] [KARGS="..."] [WALK=name] [RESET=1]
 BOCHS_FLAGS = $(if $(RUN_CMDLINE),--cmdline "$(RUN_CMDLINE)") $(if $(filter 1,$(RESET)),--reset)
 
@@ -200,6 +206,15 @@ flake-check:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
 	tools/flake-check $(FLAKE_ARGS)
 
+# make bench: boot-to-result times against a minimal kernel, matrix and
+# build times, sizes (tools/bench/bench; writes build/bench.json).
+bench:
+	tools/bench/bench $(BENCH_ARGS)
+
+# compile_commands.json for editors (clangd), from this Makefile's commands.
+compile-commands:
+	tools/compile-commands
+
 # PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
 screenshots:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
@@ -225,6 +240,8 @@ help:
 	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
 	@echo "  run             boot in QEMU (window, or curses over SSH); SCENARIO and"
 	@echo "                  KARGS pick the command line, otherwise the GRUB menu"
+	@echo "  debug           QEMU stopped at start, GDB attached (build/\$$ARCH/gdbinit:"
+	@echo "                  symbols, breakpoints on the #DF entry and fault_report)"
 	@echo "  run-bochs       boot in Bochs, running at once; Ctrl-C for its debugger;"
 	@echo "                  a triple fault stops at the faulting instruction (RESET=1:"
 	@echo "                  reset as real hardware does)"
@@ -236,6 +253,9 @@ help:
 	@echo "  test            unit tests + QEMU and Bochs boot matrix on i386 and x86_64;"
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  unit-test       only the host unit tests of the pure code"
+	@echo "  bench           boot times against a minimal kernel, matrix and build"
+	@echo "                  times, sizes; a table and build/bench.json"
+	@echo "  compile-commands  compile_commands.json for editors (clangd)"
 	@echo "  fuzz            libFuzzer on the pure C code, FUZZ_SECONDS per target (default 60)"
 	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
 	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
@@ -245,12 +265,17 @@ help:
 	@echo ""
 	@echo "Variables:"
 	@echo "  ARCH=i386|x86_64              which back end to build"
-	@echo "  SCENARIO=page_fault|stack_overflow|divide_error|breakpoint|"
-	@echo "           invalid_opcode|general_protection"
+	@echo "  SCENARIO=page_fault|stack_overflow|divide_error|breakpoint|invalid_opcode|"
+	@echo "           general_protection, or one per vector: debug overflow bound_range"
+	@echo "           device_not_available invalid_tss segment_not_present stack_segment"
+	@echo "           x87_error simd_error; nested_fault (make help; README)"
 	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on break=on\""
 	@echo "  WALK=i386-task-gate|x86_64-ist|triple-fault   (debug-bochs)"
 	@echo "  RESET=1                        (run-bochs, debug-bochs)"
 	@echo "  V=1                            print whole build commands"
+	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
+	@echo "  FLAKE_ARGS=\"-n 3\"              (flake-check) runs, --emulator, --filter"
+	@echo "  BENCH_ARGS=\"--reps 5\"          (bench) --reps N, --skip-matrix"
 	@echo ""
 	@echo "Headless, one scenario, JSON out:"
 	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"
