@@ -28,7 +28,7 @@ import faultline_scenarios as fs  # noqa: E402
 class Case:
     def __init__(self, emulator, arch, label, scenario=None, kargs=None, boot="kernel",
                  expect=None, reason_contains=None, reason=None, config=None,
-                 emulator_args=None):
+                 emulator_args=None, machine=None):
         self.emulator = emulator
         self.arch = arch
         self.label = label
@@ -40,6 +40,11 @@ class Case:
         self.reason = reason
         self.config = config                  # (handlers, df as the kernel reports it)
         self.emulator_args = emulator_args    # another CPU model or memory size
+        # QEMU's fast microvm for -kernel boots; a real PC for the GRUB ISO
+        # and the other CPU models and memory sizes.
+        if machine is None:
+            machine = "microvm" if boot == "kernel" and not emulator_args else "pc"
+        self.machine = machine if emulator == "qemu" else None
 
     @property
     def name(self):
@@ -246,7 +251,8 @@ def run_case(case, timeout, grace):
     try:
         result = fs.run_scenario(case.arch, scenario=case.scenario, kargs=case.kargs,
                                  emulator=case.emulator, boot=case.boot, timeout=timeout,
-                                 grace=grace, emulator_args=case.emulator_args)
+                                 grace=grace, emulator_args=case.emulator_args,
+                                 **({"machine": case.machine} if case.machine else {}))
         symbols = fs.load_symbols(elf)
     except fs.ToolError as exc:
         return case, None, ["tool error: %s" % exc]
@@ -273,8 +279,9 @@ def main(argv=None):
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
     p.add_argument("--timeout", type=float, default=None,
                    help="per boot (default 10 s in QEMU, 30 s in Bochs)")
-    p.add_argument("--grace", type=float, default=0.3,
-                   help="seconds to let the emulator exit by itself after the result line")
+    p.add_argument("--grace", type=float, default=0.0,
+                   help="seconds to let the emulator exit by itself after the result line "
+                        "(the kernel halts there: nothing more comes)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print each boot's time and result line")
     args = p.parse_args(argv)
