@@ -215,6 +215,21 @@ bench:
 compile-commands:
 	tools/compile-commands
 
+# Classroom labs (lessons/labs/): make handout LAB=n writes the student tree
+# of lab n to build/handout/labN/ (tools/handout; HANDOUT_ARGS="--tar f.tgz",
+# "--git"); make grade [LAB=n] builds both arches and grades (tools/grade).
+.PHONY: handout grade
+LAB_NUMBERS := 1 2 3 4 5
+check_lab = $(if $(filter $(LAB),$(LAB_NUMBERS)),,$(error $(if $(LAB),LAB=$(LAB) is not a lab,LAB is not set): use LAB=1..5 (lessons/labs/README.md)))
+
+handout:
+	$(check_lab)
+	tools/handout --lab $(LAB) $(HANDOUT_ARGS)
+
+grade:
+	$(if $(LAB),$(check_lab))
+	tools/grade $(if $(LAB),--lab $(LAB)) $(GRADE_ARGS)
+
 # PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
 screenshots:
 	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a kernel || exit 1; done
@@ -256,6 +271,9 @@ help:
 	@echo "  bench           boot times against a minimal kernel, matrix and build"
 	@echo "                  times, sizes; a table and build/bench.json"
 	@echo "  compile-commands  compile_commands.json for editors (clangd)"
+	@echo "  grade           build both arches and grade the labs (LAB=n: one lab):"
+	@echo "                  GOOD/BAD per test, a score, build/grade.json"
+	@echo "  handout         LAB=n: the student tree of lab n, in build/handout/labN/"
 	@echo "  fuzz            libFuzzer on the pure C code, FUZZ_SECONDS per target (default 60)"
 	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
 	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
@@ -276,6 +294,8 @@ help:
 	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
 	@echo "  FLAKE_ARGS=\"-n 3\"              (flake-check) runs, --emulator, --filter"
 	@echo "  BENCH_ARGS=\"--reps 5\"          (bench) --reps N, --skip-matrix"
+	@echo "  LAB=1..5                       (handout, grade) lessons/labs/README.md"
+	@echo "  HANDOUT_ARGS, GRADE_ARGS       (handout) --tar FILE, --git; (grade) --emulator"
 	@echo ""
 	@echo "Headless, one scenario, JSON out:"
 	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"

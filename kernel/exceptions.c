@@ -16,7 +16,7 @@
  * classes per Table 6-4 (whose "page faults" class holds #PF and #VE). */
 const struct exception_info exception_table[EXCEPTION_COUNT] = {
 	[0]  = { "#DE", "Divide Error",                F, false, CON },
-	[1]  = { "#DB", "Debug",                       F, false, BEN },
+	[1]  = { "#DB", "Debug",                       EXC_FAULT_OR_TRAP, false, BEN },
 	[2]  = { "NMI", "Non-Maskable Interrupt",      I, false, BEN },
 	[3]  = { "#BP", "Breakpoint",                  T, false, BEN },
 	[4]  = { "#OF", "Overflow",                    T, false, BEN },
@@ -62,6 +62,7 @@ const char *exception_kind_name(enum exception_kind kind)
 {
 	static const char *const names[] = {
 		[EXC_FAULT] = "fault", [EXC_TRAP] = "trap", [EXC_ABORT] = "abort",
+		[EXC_FAULT_OR_TRAP] = "fault or trap",
 		[EXC_INTERRUPT] = "interrupt", [EXC_RESERVED] = "reserved",
 	};
 	return names[kind];
@@ -83,12 +84,26 @@ int exception_pair_outcome(unsigned first, unsigned second)
 
 void decode_pf_error(uintptr_t err, char *buf, size_t size)
 {
+	/* LAB 4 BEGIN: write the #PF error code err into buf (at most size
+	 * bytes, with fmt_snprintf) as "<who> <access>, <cause>[, reserved bit
+	 * set]": who is "user" or "supervisor" (PF_ERR_USER); access is
+	 * "instruction fetch" (PF_ERR_FETCH), else "data write" or "data read"
+	 * (PF_ERR_WRITE); cause is "protection violation" or "page not
+	 * present" (PF_ERR_PRESENT); ", reserved bit set" only with
+	 * PF_ERR_RSVD. So 0x2 is "supervisor data write, page not present".
+	 * Lesson 09; SDM Vol. 3A 4.7 (Figure 4-12) and the #PF entry in 6.15;
+	 * AMD64 APM Vol. 2 8.4.2. */
 	fmt_snprintf(buf, size, "%s %s, %s%s",
 	             (err & PF_ERR_USER) ? "user" : "supervisor",
 	             (err & PF_ERR_FETCH) ? "instruction fetch"
 	             : (err & PF_ERR_WRITE) ? "data write" : "data read",
 	             (err & PF_ERR_PRESENT) ? "protection violation" : "page not present",
 	             (err & PF_ERR_RSVD) ? ", reserved bit set" : "");
+	/* LAB 4 END */
+	/* LAB 4 HANDOUT:
+	fmt_snprintf(buf, size, "error code 0x%lx (not decoded yet: lab 4)",
+	             (unsigned long)err);
+	*/
 }
 
 void decode_selector_error(uintptr_t err, char *buf, size_t size)

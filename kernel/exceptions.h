@@ -23,7 +23,10 @@
 #define VECTOR_GP 13
 #define VECTOR_PF 14
 
-enum exception_kind { EXC_FAULT, EXC_TRAP, EXC_ABORT, EXC_INTERRUPT, EXC_RESERVED };
+/* Table 6-1's "Type": #DB is a fault for some causes (an instruction or data
+ * breakpoint) and a trap for others (single-step, a data watchpoint). */
+enum exception_kind { EXC_FAULT, EXC_TRAP, EXC_FAULT_OR_TRAP, EXC_ABORT, EXC_INTERRUPT,
+                      EXC_RESERVED };
 
 /* How an exception combines with a second one during its delivery (SDM Vol. 3A
  * 6.15, Table 6-5; AMD64 APM Vol. 2, 8.2.9): benign + anything is delivered

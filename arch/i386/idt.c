@@ -22,6 +22,33 @@ struct idt_pointer {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_pointer) == 6, "LIDT takes a 6-byte operand in 32-bit mode");
 
+/* IDT[8], the #DF gate: a task gate to the #DF TSS (df=safe), or an
+ * interrupt gate to the #DF stub (df=stack). */
+static uint64_t df_gate(const struct kconfig *cfg)
+{
+	/* LAB 1 BEGIN: return the gate for IDT[8]: a ring-0 interrupt gate
+	 * (make_int_gate) to the #DF stub, isr_stub_table[VECTOR_DF], through
+	 * the kernel code selector SEL_KERNEL_CODE. (With df=safe the full
+	 * kernel returns a task gate here instead: that is lab 3.) Lesson 04;
+	 * SDM Vol. 3A 6.10, 6.11 (Figure 6-2) and the #DF entry in 6.15. */
+	/* LAB 3 BEGIN: when cfg->df == DF_SAFE, return a task gate
+	 * (make_task_gate) that names the #DF task's TSS descriptor,
+	 * SEL_DF_TSS. Lesson 08; SDM Vol. 3A 6.11 (Figure 6-2), 6.12.2
+	 * (interrupt tasks), 7.3 (task switching) and 7.4 (task linking). */
+	if (cfg->df == DF_SAFE)
+		return make_task_gate(SEL_DF_TSS);     /* #DF switches tasks */
+	/* LAB 3 END */
+	/* LAB 3 HANDOUT:
+	(void)cfg;
+	*/
+	return make_int_gate(isr_stub_table[VECTOR_DF], SEL_KERNEL_CODE);
+	/* LAB 1 END */
+	/* LAB 1 HANDOUT:
+	(void)cfg;
+	return 0;
+	*/
+}
+
 void idt_install(const struct kconfig *cfg)
 {
 	struct idt_pointer ptr = { sizeof idt - 1, (uint32_t)(uintptr_t)idt };
@@ -29,8 +56,8 @@ void idt_install(const struct kconfig *cfg)
 	for (unsigned v = 0; v < EXCEPTION_COUNT; v++) {
 		if (!handlers_has_gate(cfg->handlers, v))
 			idt[v] = 0;
-		else if (v == VECTOR_DF && cfg->df == DF_SAFE)
-			idt[v] = make_task_gate(SEL_DF_TSS);
+		else if (v == VECTOR_DF)
+			idt[v] = df_gate(cfg);
 		else
 			idt[v] = make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE);
 	}

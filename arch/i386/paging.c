@@ -36,8 +36,14 @@ void paging_init(void)
 	for (uintptr_t i = 0; i < PAGE_TABLES * ENTRIES; i++)
 		page_tables[i / ENTRIES][i % ENTRIES] = (i * PAGE_SIZE) | PTE_PRESENT | PTE_WRITE;
 	unmap(0);                       /* a NULL dereference faults */
+	/* LAB 5 BEGIN: unmap the guard page of every stack (STACK_COUNT of
+	 * them in stack_regions[], kernel/stacks.h): its .guard address, so
+	 * that running off the end of a stack faults instead of overwriting
+	 * what lies below it. Lesson 06; SDM Vol. 3A 4.3 (Figure 4-4: the
+	 * present bit). */
 	for (int s = 0; s < STACK_COUNT; s++)
 		unmap(stack_regions[s].guard);
+	/* LAB 5 END */
 	for (unsigned t = 0; t < PAGE_TABLES; t++)
 		page_directory[t] = (uintptr_t)page_tables[t] | PTE_PRESENT | PTE_WRITE;
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)page_directory) : "memory");

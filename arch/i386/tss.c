@@ -19,6 +19,13 @@ extern void df_task_entry(void);   /* isr.asm */
 
 static void df_tss_init(void)
 {
+	/* LAB 3 BEGIN: fill df_tss with the #DF task's complete starting
+	 * state: EIP = df_task_entry; ESP = the top of the #DF stack,
+	 * stack_regions[STACK_DF].top; EFLAGS = EFLAGS_RESERVED1 only
+	 * (interrupts off); CS = SEL_KERNEL_CODE; DS, ES, FS, GS and SS =
+	 * SEL_KERNEL_DATA; CR3 = the kernel's page directory, arch_read_cr3();
+	 * iomap_base = sizeof df_tss (no I/O bitmap). Lesson 08; SDM Vol. 3A
+	 * 7.2.1 (Figure 7-2) and 7.3 (what a task switch loads). */
 	df_tss.eip = (uint32_t)(uintptr_t)df_task_entry;
 	df_tss.esp = (uint32_t)stack_regions[STACK_DF].top;
 	df_tss.eflags = EFLAGS_RESERVED1;                 /* IF=0 */
@@ -27,6 +34,7 @@ static void df_tss_init(void)
 	/* The switch loads CR3 from here, and does not save it in the old TSS. */
 	df_tss.cr3 = (uint32_t)arch_read_cr3();
 	df_tss.iomap_base = sizeof df_tss;               /* no I/O bitmap */
+	/* LAB 3 END */
 }
 
 void tss_install(void)

@@ -2,7 +2,7 @@
 ;
 ; A multiboot loader (GRUB, or QEMU -kernel) starts us in 32-bit protected
 ; mode with paging off, EAX = magic and EBX = the multiboot info. Long mode
-; (Intel SDM Vol. 3A 10.8.5, AMD64 APM Vol. 2 14.6) needs: PAE paging with a
+; (Intel SDM Vol. 3A 9.8.5, AMD64 APM Vol. 2 14.6) needs: PAE paging with a
 ; PML4 in CR3, EFER.LME, then CR0.PG; a far jump to a 64-bit code segment
 ; finishes the switch. These boot page tables identity-map the first 4 GiB
 ; with 2 MiB pages, just enough to reach kmain and the loader's data;

@@ -1,7 +1,7 @@
 /*
  * descriptor.h (x86_64) - the 16-byte system descriptors of IA-32e mode:
  * interrupt gates (Intel SDM Vol. 3A 6.14.1, Figure 6-8) and the TSS
- * descriptor (SDM 8.2.3, Figure 8-4). Segment descriptors are shared with
+ * descriptor (SDM 7.2.3, Figure 7-4). Segment descriptors are shared with
  * i386: kernel/segment.h.
  */
 #ifndef X86_64_DESCRIPTOR_H

@@ -22,16 +22,46 @@ struct idt_pointer {
 } __attribute__((packed));
 _Static_assert(sizeof(struct idt_pointer) == 10, "LIDT takes a 10-byte operand in 64-bit mode");
 
+/* IDT[8], the #DF gate: an interrupt gate to the #DF stub, whose IST field
+ * picks the stack the CPU pushes the frame on. */
+static struct desc16 df_gate(const struct kconfig *cfg)
+{
+	/* LAB 1 BEGIN: return the gate for IDT[8]: a ring-0 interrupt gate
+	 * (make_int_gate) to the #DF stub, isr_stub_table[VECTOR_DF], through
+	 * the kernel code selector SEL_KERNEL_CODE, with IST field 0 (the
+	 * df=safe stack switch is lab 2). Lesson 04; SDM Vol. 3A 6.10, 6.14.1
+	 * (Figure 6-8) and the #DF entry in 6.15. */
+	/* LAB 2 BEGIN: the IST field: DF_IST when cfg->df == DF_SAFE, so the
+	 * CPU loads RSP from tss.ist[DF_IST - 1] before it pushes the #DF
+	 * frame; 0 (no stack switch) for df=stack. The field is the slot's
+	 * index + 1. Lesson 07; SDM Vol. 3A 6.14.1 (Figure 6-8) and 6.14.5;
+	 * AMD64 APM Vol. 2 8.9.4. */
+	unsigned ist = (cfg->df == DF_SAFE) ? DF_IST : 0;
+	/* LAB 2 END */
+	/* LAB 2 HANDOUT:
+	unsigned ist = 0;
+
+	(void)cfg;
+	*/
+	return make_int_gate(isr_stub_table[VECTOR_DF], SEL_KERNEL_CODE, ist);
+	/* LAB 1 END */
+	/* LAB 1 HANDOUT:
+	(void)cfg;
+	return (struct desc16){ 0, 0 };
+	*/
+}
+
 void idt_install(const struct kconfig *cfg)
 {
 	struct idt_pointer ptr = { sizeof idt - 1, (uint64_t)(uintptr_t)idt };
 
 	for (unsigned v = 0; v < EXCEPTION_COUNT; v++) {
-		unsigned ist = (v == VECTOR_DF && cfg->df == DF_SAFE) ? DF_IST : 0;
-
-		idt[v] = handlers_has_gate(cfg->handlers, v)
-		       ? make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE, ist)
-		       : (struct desc16){ 0, 0 };
+		if (!handlers_has_gate(cfg->handlers, v))
+			idt[v] = (struct desc16){ 0, 0 };
+		else if (v == VECTOR_DF)
+			idt[v] = df_gate(cfg);
+		else
+			idt[v] = make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE, 0);
 	}
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }

@@ -15,9 +15,20 @@ struct tss64 tss __attribute__((aligned(16)));
 void tss_install(void)
 {
 	tss.rsp[0] = stack_regions[STACK_KERNEL].top;
+	/* LAB 2 BEGIN: point IST1 at the top of the #DF stack,
+	 * stack_regions[STACK_DF].top (stacks grow down). IST1 is tss.ist[0]:
+	 * the slot is the gate's IST field minus 1. Lesson 07; SDM Vol. 3A
+	 * 6.14.5 and 7.7, Figure 7-11 (8.7 in newer editions); AMD64 APM
+	 * Vol. 2 8.9.4 and 12.2.5. */
 	tss.ist[DF_IST - 1] = stack_regions[STACK_DF].top;
+	/* LAB 2 END */
 	tss.iomap_base = sizeof tss;          /* no I/O bitmap: beyond the limit */
 	gdt_install((uintptr_t)&tss, sizeof tss - 1);
+	/* LAB 2 BEGIN: load the task register with the TSS's selector,
+	 * SEL_TSS (the LTR instruction, in inline assembly): the CPU finds the
+	 * IST through TR. Lesson 07; SDM Vol. 3A 7.2.4, "Task Register" (8.2.4
+	 * in newer editions), and LTR in Vol. 2A. */
 	/* LTR marks the descriptor busy; loading a busy TSS would #GP. */
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+	/* LAB 2 END */
 }

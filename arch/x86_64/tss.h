@@ -1,6 +1,6 @@
 /*
- * tss.h (x86_64) - the 64-bit Task State Segment (Intel SDM Vol. 3A 8.7,
- * Figure 8-11). In long mode it holds no task state at all: only stack
+ * tss.h (x86_64) - the 64-bit Task State Segment (Intel SDM Vol. 3A 7.7,
+ * Figure 7-11). In long mode it holds no task state at all: only stack
  * pointers (RSP0-2 for privilege changes, IST1-7 for chosen vectors) and the
  * I/O permission bitmap's offset.
  */
@@ -20,7 +20,7 @@ struct tss64 {
 	uint16_t iomap_base;
 } __attribute__((packed));
 
-_Static_assert(sizeof(struct tss64) == 104, "the 64-bit TSS is 104 bytes (SDM Figure 8-11)");
+_Static_assert(sizeof(struct tss64) == 104, "the 64-bit TSS is 104 bytes (SDM Figure 7-11)");
 _Static_assert(offsetof(struct tss64, rsp) == 0x04, "RSP0 at offset 4");
 _Static_assert(offsetof(struct tss64, ist) == 0x24, "IST1 at offset 0x24");
 _Static_assert(offsetof(struct tss64, iomap_base) == 0x66, "I/O map base at offset 0x66");

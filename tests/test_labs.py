@@ -1,0 +1,380 @@
+"""The classroom labs (lessons/labs/): the proof that every handout works.
+
+For every lab n, `tools/handout --lab n` makes a tree that builds on both
+arches, in which `tools/grade --lab n` scores below full marks with at least
+one BAD (and exits non-zero), and in which no line of lab n's solution
+appears anywhere. On this tree, `tools/grade` scores full marks on every lab.
+Also: the marker parser on small texts, --tar and --git.
+
+The five handouts are built and graded in parallel, QEMU only; run alone:
+  python3 -m unittest tests.test_labs -v
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from importlib.machinery import SourceFileLoader
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HANDOUT = os.path.join(ROOT, "tools", "handout")
+GRADE = os.path.join(ROOT, "tools", "grade")
+LABS = (1, 2, 3, 4, 5)
+ARCHES = ("i386", "x86_64")
+STEP_TIMEOUT = 600      # no single build or grade may hang the suite
+
+
+def load_tool(path, name):
+    loader = SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+handout = load_tool(HANDOUT, "faultline_handout")
+grade = load_tool(GRADE, "faultline_grade")
+
+
+def run(cmd, cwd=ROOT):
+    p = subprocess.run(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=STEP_TIMEOUT)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------
+# The marker parser, on small texts
+# --------------------------------------------------------------------------
+
+NESTED = """\
+static int f(int cfg)
+{
+	/* LAB 1 BEGIN: write f.
+	 * Lesson 04. */
+	int x = 1;
+	/* LAB 2 BEGIN: add the cfg. */
+	x = x + cfg * 40;
+	/* LAB 2 END */
+	/* LAB 2 HANDOUT:
+	(void)cfg;
+	*/
+	return x * 1000;
+	/* LAB 1 END */
+	/* LAB 1 HANDOUT:
+	(void)cfg;
+	return 0;
+	*/
+}
+"""
+
+
+class Markers(unittest.TestCase):
+    def render(self, lab, text=NESTED, syntax=None):
+        syntax = syntax or handout.C_SYNTAX
+        return handout.render(handout.parse(text, "t.c", syntax), lab, syntax)
+
+    def test_outer_lab_removes_the_inner_one_too(self):
+        out = self.render(1)
+        self.assertIn("\t/* TODO (lab 1): write f.\n\t * Lesson 04. */\n\t(void)cfg;\n"
+                      "\treturn 0;\n}", out)
+        for gone in ("x * 1000", "cfg * 40", "LAB", "TODO (lab 2)"):
+            self.assertNotIn(gone, out)
+
+    def test_inner_lab_keeps_the_outer_solution(self):
+        out = self.render(2)
+        self.assertIn("\tint x = 1;\n\t/* TODO (lab 2): add the cfg. */\n\t(void)cfg;\n"
+                      "\treturn x * 1000;\n}", out)
+        self.assertNotIn("cfg * 40", out)
+        self.assertNotIn("LAB", out)
+
+    def test_other_labs_lose_only_their_markers(self):
+        out = self.render(3)
+        self.assertEqual(out, "static int f(int cfg)\n{\n\tint x = 1;\n\tx = x + cfg * 40;\n"
+                              "\treturn x * 1000;\n}\n")
+
+    def test_solution_lines(self):
+        nodes = handout.parse(NESTED, "t.c")
+        lines = [handout.significant(l) for l in handout.solution_lines(nodes, 1)]
+        self.assertEqual([l for l in lines if l],
+                         ["int x = 1;", "x = x + cfg * 40;", "return x * 1000;"])
+        self.assertEqual([handout.significant(l) for l in handout.solution_lines(nodes, 2)],
+                         ["x = x + cfg * 40;"])
+
+    def test_nasm(self):
+        text = ("    mov eax, 1\n    ; LAB 3 BEGIN: load the task register\n"
+                "    ltr ax\n    ; LAB 3 END\n    ; LAB 3 HANDOUT:\n    ;   nop\n"
+                "    ; LAB 3 HANDOUT END\n    ret\n")
+        out = self.render(3, text, handout.NASM_SYNTAX)
+        self.assertEqual(out, "    mov eax, 1\n    ; TODO (lab 3): load the task register\n"
+                              "      nop\n    ret\n")
+        self.assertEqual(self.render(1, text, handout.NASM_SYNTAX),
+                         "    mov eax, 1\n    ltr ax\n    ret\n")
+
+    def test_bad_markers(self):
+        bad = {
+            "no END": "/* LAB 1 BEGIN: x */\ncode;\n",
+            "END of another lab": "/* LAB 1 BEGIN: x */\ncode;\n/* LAB 2 END */\n",
+            "END alone": "code;\n/* LAB 1 END */\n",
+            "stray HANDOUT": "code;\n/* LAB 1 HANDOUT:\nx;\n*/\n",
+            "unclosed HANDOUT": "/* LAB 1 BEGIN: x */\nc;\n/* LAB 1 END */\n/* LAB 1 HANDOUT:\nx;\n",
+            "no such lab": "/* LAB 9 BEGIN: x */\nc;\n/* LAB 9 END */\n",
+            "malformed": "/* LAB 1 BEGIN x */\nc;\n",
+        }
+        for what, text in bad.items():
+            with self.subTest(what):
+                with self.assertRaises(handout.MarkerError):
+                    handout.parse(text, "t.c")
+
+    def test_the_tree_has_every_lab_and_builds_unchanged(self):
+        """Each lab has solution lines in the tree; every marked file, with
+        the markers dropped, is the same code (markers are comments only)."""
+        files = handout.tree_files(ROOT)
+        for lab in LABS:
+            with self.subTest(lab=lab):
+                self.assertTrue(handout.lab_solution(lab, ROOT, files),
+                                "no LAB %d regions in the tree" % lab)
+        for rel in files:
+            syntax = handout.syntax_for(rel)
+            if syntax is None:
+                continue
+            with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+                text = f.read()
+            if "LAB " not in text:
+                continue
+            kept = handout.render(handout.parse(text, rel, syntax), None, syntax)
+            self.assertLessEqual(len(kept.splitlines()), len(text.splitlines()))
+            self.assertNotRegex(kept, r"LAB \d+ (BEGIN|END|HANDOUT)")
+
+
+class Grader(unittest.TestCase):
+    """tools/grade's judging, on made-up boots (no emulator)."""
+
+    def result(self, **kw):
+        r = {"arch": "x86_64", "emulator": "qemu", "outcome": "caught", "vector": 8,
+             "name": "#DF", "stack": "ist1", "cr2": "0x10df78", "symbol": "recurse+0x40",
+             "ip": "0x1033b0", "serial": "", "detail": None, "reason": None}
+        r.update(kw)
+        return r
+
+    def judge(self, test, result=None, broken=None, status="ok"):
+        ran = {("qemu", test.arch) + test.boot: (status, result)}
+        return grade.judge(test, ("qemu",), broken or {}, ran, None,
+                           {"guard": {"x86_64": 0x10d000, "i386": 0x10c000}})
+
+    def find(self, lab, words):
+        return next(t for t in grade.TESTS if t.lab == lab and words in t.name
+                    and t.arch in ("x86_64", "i386"))
+
+    def test_good_bad_missing(self):
+        t = self.find(2, "CR2 in the guard page")
+        self.assertEqual(self.judge(t, self.result()), ("GOOD", None))
+        status, hint = self.judge(t, self.result(outcome="triple_fault", vector=None))
+        self.assertEqual(status, "BAD")
+        self.assertIn("triple fault (QEMU's log)", hint)
+        self.assertIn("lessons/07-tss-and-ist/", hint)
+        status, hint = self.judge(t, self.result(stack="kernel"))
+        self.assertIn("stack=kernel, expected stack=ist1", hint)
+        status, hint = self.judge(t, self.result(cr2="0xdeadbeef"))
+        self.assertIn("not in the kernel stack's guard page", hint)
+        status, hint = self.judge(t, "qemu-system-x86_64 not found: run tools/setup",
+                                  status="missing")
+        self.assertEqual(status, "MISSING")
+        status, hint = self.judge(t, None, broken={"x86_64": "tss.c:20:2: error: x"})
+        self.assertEqual((status, hint), ("BAD", "the x86_64 build failed: tss.c:20:2: error: x"))
+
+    def test_first_error(self):
+        text = ("  CC\tkernel/kmain.c\narch/x86_64/tss.c: In function 'tss_install':\n"
+                "arch/x86_64/tss.c:23:2: error: expected ';' before '}' token\n"
+                "make: *** [Makefile:140: build/x86_64/obj/arch/x86_64/tss.o] Error 1\n")
+        self.assertEqual(grade.first_error(text),
+                         "arch/x86_64/tss.c:23:2: error: expected ';' before '}' token")
+
+    def test_pf_contract(self):
+        self.assertEqual(grade.pf_expected(0x2), "supervisor data write, page not present")
+        self.assertEqual(grade.pf_expected(0x1f),
+                         "user instruction fetch, protection violation, reserved bit set")
+        self.assertEqual(sorted(grade.PF_BASIC + grade.PF_OTHER), list(range(32)))
+
+    def test_points(self):
+        per_lab = {n: sum(t.points for t in grade.TESTS if t.lab == n) for n in LABS}
+        self.assertEqual(per_lab, {1: 40, 2: 30, 3: 30, 4: 40, 5: 20})
+
+
+# --------------------------------------------------------------------------
+# The handouts, built and graded; the full tree, graded
+# --------------------------------------------------------------------------
+
+def make_and_grade(tmp, lab):
+    """Handout of lab in tmp/labN, both arches built, graded. A dict of
+    what happened."""
+    out = os.path.join(tmp, "lab%d" % lab)
+    info = {"dir": out}
+    info["handout"] = run([sys.executable, HANDOUT, "--lab", str(lab), "--out", out])
+    if info["handout"][0] != 0:
+        return info
+    for arch in ARCHES:
+        info["build " + arch] = run(["make", "--no-print-directory", "-C", out,
+                                     "ARCH=" + arch, "all"])
+    grade_json = os.path.join(tmp, "lab%d-grade.json" % lab)
+    info["grade"] = run([sys.executable, os.path.join(out, "tools", "grade"), "--lab", str(lab),
+                         "--json", grade_json], cwd=out)
+    info["json"] = _load(grade_json)
+    return info
+
+
+def grade_full_tree(tmp):
+    grade_json = os.path.join(tmp, "full-grade.json")
+    status, text = run([sys.executable, GRADE, "--json", grade_json])
+    return {"grade": (status, text), "json": _load(grade_json)}
+
+
+def _load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+class Handouts(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="faultline-labs-")
+        # One worker more than CPUs: part of each job waits on QEMU. Lab 5
+        # first: its x86_64 handout runs wild until the boot's timeout.
+        jobs = (os.cpu_count() or 1) + 1
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            labs = {lab: pool.submit(make_and_grade, cls.tmp, lab)
+                    for lab in sorted(LABS, key=lambda n: n != 5)}
+            full = pool.submit(grade_full_tree, cls.tmp)
+            cls.labs = {lab: f.result() for lab, f in labs.items()}
+            cls.full = full.result()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def lab(self, lab):
+        info = self.labs[lab]
+        status, text = info["handout"]
+        self.assertEqual(status, 0, "tools/handout --lab %d failed:\n%s" % (lab, text))
+        return info
+
+    def check_builds(self, lab):
+        info = self.lab(lab)
+        for arch in ARCHES:
+            status, text = info["build " + arch]
+            self.assertEqual(status, 0, "the lab %d handout does not build on %s:\n%s"
+                             % (lab, arch, text[-3000:]))
+
+    def check_grade_not_full(self, lab):
+        info = self.lab(lab)
+        status, text = info["grade"]
+        self.assertNotEqual(status, 0, "grade passed on the lab %d handout:\n%s" % (lab, text))
+        self.assertRegex(text, r"(?m)^  BAD   lab%d/" % lab, text)
+        self.assertRegex(text, r"(?m)^lab%d: \d+/\d+ points$" % lab, text)
+        doc = info["json"]
+        self.assertIsNotNone(doc, "no JSON from grade:\n%s" % text)
+        self.assertLess(doc["score"], doc["max_score"], text)
+        statuses = [t["status"] for t in doc["labs"][str(lab)]["tests"]]
+        self.assertIn("BAD", statuses)
+        self.assertNotIn("MISSING", statuses, text)
+        for t in doc["labs"][str(lab)]["tests"]:
+            if t["status"] == "BAD":
+                self.assertIn("lessons/", t["hint"], "a BAD hint names no lesson: %r" % t)
+
+    def check_no_solution(self, lab):
+        info = self.lab(lab)
+        solution = handout.lab_solution(lab, ROOT)
+        self.assertTrue(solution)
+        self.assertEqual(handout.find_leaks(info["dir"], solution), [],
+                         "lab %d's solution lines are in its handout" % lab)
+        # ... and the handout says what to write instead.
+        todo = "TODO (lab %d):" % lab
+        found = []
+        for rel in solution:
+            with open(os.path.join(info["dir"], rel), encoding="utf-8") as f:
+                if todo in f.read():
+                    found.append(rel)
+        self.assertEqual(sorted(found), sorted(solution))
+        self.assertFalse(os.path.exists(os.path.join(info["dir"], "tests", "test_labs.py")))
+        self.assertFalse(os.path.exists(os.path.join(info["dir"], ".git")))
+
+    def test_full_tree_scores_full_marks(self):
+        status, text = self.full["grade"]
+        self.assertEqual(status, 0, text)
+        doc = self.full["json"]
+        self.assertIsNotNone(doc, text)
+        self.assertEqual(sorted(doc["labs"]), [str(n) for n in LABS])
+        for n in LABS:
+            lab = doc["labs"][str(n)]
+            self.assertEqual(lab["score"], lab["max_score"], text)
+            self.assertGreater(lab["max_score"], 0)
+        self.assertEqual(doc["score"], doc["max_score"])
+        self.assertRegex(text, r"(?m)^Score: (\d+)/\1$")
+        self.assertNotRegex(text, r"(?m)^  (BAD|MISSING) ")
+
+
+def _add_lab_tests():
+    for lab in LABS:
+        for kind in ("builds", "grade_not_full", "no_solution"):
+            def test(self, lab=lab, kind=kind):
+                getattr(self, "check_" + kind)(lab)
+            test.__name__ = "test_lab%d_%s" % (lab, kind)
+            setattr(Handouts, test.__name__, test)
+
+
+_add_lab_tests()
+
+
+class Packaging(unittest.TestCase):
+    """--tar and --git, on lab 4 (no build needed to check them)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="faultline-labs-pack-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_tar(self):
+        tar = os.path.join(self.tmp, "lab4.tar.gz")
+        status, text = run([sys.executable, HANDOUT, "--lab", "4", "--tar", tar])
+        self.assertEqual(status, 0, text)
+        with tarfile.open(tar) as t:
+            names = t.getnames()
+            self.assertIn("faultline-lab4/kernel/exceptions.c", names)
+            self.assertIn("faultline-lab4/tools/grade", names)
+            src = t.extractfile("faultline-lab4/kernel/exceptions.c").read().decode()
+        self.assertIn("TODO (lab 4):", src)
+        for line in handout.lab_solution(4, ROOT)["kernel/exceptions.c"]:
+            self.assertNotIn(line, handout.normalize(src))
+
+    def test_git(self):
+        out = os.path.join(self.tmp, "lab4")
+        status, text = run([sys.executable, HANDOUT, "--lab", "4", "--out", out, "--git"])
+        self.assertEqual(status, 0, text)
+        status, log = run(["git", "-C", out, "log", "--format=%s"])
+        self.assertEqual((status, log.strip()), (0, "lab 4 handout"))
+
+    def test_refuses_a_full_directory_and_bad_labs(self):
+        os.makedirs(os.path.join(self.tmp, "full"))
+        with open(os.path.join(self.tmp, "full", "x"), "w") as f:
+            f.write("x")
+        status, text = run([sys.executable, HANDOUT, "--lab", "1", "--out",
+                            os.path.join(self.tmp, "full")])
+        self.assertEqual(status, 2, text)
+        status, text = run([sys.executable, HANDOUT, "--lab", "6"])
+        self.assertEqual(status, 2, text)
+        status, text = run(["make", "--no-print-directory", "handout"])
+        self.assertNotEqual(status, 0)
+        self.assertIn("LAB is not set", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
