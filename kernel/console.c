@@ -30,6 +30,7 @@ void console_write(const char *s)
 		vga_putc(*s);
 		uart_putc(*s);
 	}
+	vga_sync_cursor();
 }
 
 void console_printf(const char *fmt, ...)

@@ -727,13 +727,13 @@ def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None
         raise ToolError("%s not found: %s" % (binary, setup_hint()))
     build_dir = build_dir or default_build_dir(arch)
     if kernel is None:
-        image = boot_image(build_dir) if boot == "kernel" else symbol_elf(build_dir)
+        image = boot_image(build_dir) if boot == "kernel" else bochs_iso(build_dir)
         if not os.path.exists(image):
             raise ToolError("%s not found: build it with `make ARCH=%s`"
                             % (_show_path(image), arch))
     elif not os.path.exists(kernel):
         raise ToolError("kernel image %s not found" % kernel)
-    if boot == "iso":
+    if boot == "iso" and kernel is not None:   # a custom kernel: an ISO is made
         for tool, pkg in (("grub-mkrescue", "grub-common grub-pc-bin"),
                           ("xorriso", "xorriso"), ("mformat", "mtools")):
             if shutil.which(tool) is None:
@@ -1076,8 +1076,18 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
             run = run_bochs(cmd, env, serial_path, timeout=timeout)
             with open(stderr_path, "w") as f:
                 f.write(run["debugger"])
+        elif boot == "iso" and kernel is None:
+            # The build's kargs ISO, the command line on a floppy: the same
+            # GRUB path as Bochs, with no grub-mkrescue per boot.
+            kargs_img = os.path.join(workdir, "kargs.img")
+            subprocess.run([MKKARGS, kargs_img, cmdline], check=True)
+            cmd = build_qemu_command(arch, log_file, iso=bochs_iso(build_dir),
+                                     emulator_args=["-drive", "file=%s,if=floppy,format=raw,"
+                                                    "readonly=on" % kargs_img, "-boot", "d"]
+                                     + (shlex.split(emulator_args) if isinstance(emulator_args, str)
+                                        else list(emulator_args or [])))
         elif boot == "iso":
-            iso = make_iso(kernel or symbol_elf(build_dir), cmdline, workdir)
+            iso = make_iso(kernel, cmdline, workdir)
             cmd = build_qemu_command(arch, log_file, iso=iso, emulator_args=emulator_args)
         else:
             image = kernel or boot_image(build_dir)

@@ -90,6 +90,12 @@ void vga_putc(char c)
 		else
 			wrap_pending = 1;
 	}
+}
+
+/* The cursor is moved once per string, not per character: each move is four
+ * port writes, which an emulator handles one by one. */
+void vga_sync_cursor(void)
+{
 	move_cursor();
 }
 

@@ -22,6 +22,8 @@ void vga_init(void);
 void vga_clear(uint8_t attr);
 void vga_set_attr(uint8_t attr);
 void vga_putc(char c);
+/* Move the hardware cursor to where the next character goes. */
+void vga_sync_cursor(void);
 /* Paint the rest of the current row with the current attribute (title bars). */
 void vga_fill_row(void);
 
