@@ -241,17 +241,9 @@ def agreement(results):
     return checks
 
 
-def _stamp(path):
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size)
-    except OSError:
-        return None
-
-
 def run_case(case, timeout, grace):
     elf = fs.symbol_elf(fs.default_build_dir(case.arch))
-    before = _stamp(elf)
+    before = fs.file_stamp(elf)
     try:
         result = fs.run_scenario(case.arch, scenario=case.scenario, kargs=case.kargs,
                                  emulator=case.emulator, boot=case.boot, timeout=timeout,
@@ -263,7 +255,7 @@ def run_case(case, timeout, grace):
     except fs.Interrupted:
         return case, None, ["interrupted"]
     problems = check(case, result, symbols)
-    if problems and _stamp(elf) != before:
+    if problems and fs.file_stamp(elf) != before:
         problems.append("(the build changed during this boot: rerun)")
     return case, result, problems
 

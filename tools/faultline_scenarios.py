@@ -851,7 +851,7 @@ def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
                                    start_new_session=True)
                 _live.add(proc)
             while proc.poll() is None:
-                if has_complete_result_line(_read_bytes(serial_path)):
+                if has_complete_result_line(read_bytes(serial_path)):
                     result_seen = True
                     break
                 if time.monotonic() >= deadline:
@@ -871,10 +871,10 @@ def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
                 proc.wait()
                 with _live_lock:
                     _live.discard(proc)
-    if not result_seen and has_complete_result_line(_read_bytes(serial_path)):
+    if not result_seen and has_complete_result_line(read_bytes(serial_path)):
         result_seen = True
     return {
-        "serial_bytes": _read_bytes(serial_path),
+        "serial_bytes": read_bytes(serial_path),
         "timed_out": timed_out and not result_seen,
         "exit_status": proc.returncode if proc is not None else None,
         "seconds": round(end - start, 3),
@@ -883,12 +883,22 @@ def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
     }
 
 
-def _read_bytes(path):
+def read_bytes(path):
+    """A file's bytes, or b"" when it does not exist (yet)."""
     try:
         with open(path, "rb") as f:
             return f.read()
     except OSError:
         return b""
+
+
+def file_stamp(path):
+    """(mtime, size) of a file, to notice a rebuild during a boot; or None."""
+    try:
+        st = os.stat(path)
+        return (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return None
 
 
 # --------------------------------------------------------------------------

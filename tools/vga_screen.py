@@ -511,14 +511,6 @@ class Monitor:
             pass
 
 
-def _stamp(path):
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size)
-    except OSError:
-        return None
-
-
 def _wait_file(path, size, deadline):
     while time.monotonic() < deadline:
         try:
@@ -528,14 +520,6 @@ def _wait_file(path, size, deadline):
             pass
         time.sleep(0.02)
     return False
-
-
-def _read(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
 
 
 def _tail(text, n=4):
@@ -549,7 +533,7 @@ def capture_qemu(arch, cmdline, build_dir=None, timeout=10.0, vga=True, screendu
     cap = Capture("qemu", arch, cmdline)
     fs.check_host(arch, "qemu", "kernel", build_dir)
     image = fs.boot_image(build_dir)
-    before = _stamp(image)
+    before = fs.file_stamp(image)
     start = time.monotonic()
     deadline = start + timeout
     workdir = tempfile.mkdtemp(prefix="faultline-vga-")
@@ -593,12 +577,12 @@ def capture_qemu(arch, cmdline, build_dir=None, timeout=10.0, vga=True, screendu
         cap.serial = fs.clean_serial(serial)
         cap.result_line = fs.find_result_line(serial)
         if cap.result_line is None:
-            log = _read(log_path).decode("utf-8", "replace")
+            log = fs.read_bytes(log_path).decode("utf-8", "replace")
             if fs.log_shows_triple_fault(log):
                 cap.error = "triple fault (QEMU log): no screen"
             elif proc.poll() is not None:
                 cap.error = "QEMU exited (status %s) without a result line: %s" % (
-                    proc.returncode, _tail(_read(err_path).decode("utf-8", "replace")))
+                    proc.returncode, _tail(fs.read_bytes(err_path).decode("utf-8", "replace")))
             else:
                 cap.error = "no result line within %g s" % timeout
             return cap
@@ -611,13 +595,13 @@ def capture_qemu(arch, cmdline, build_dir=None, timeout=10.0, vga=True, screendu
                 cap.error = "pmemsave wrote no %d-byte file%s" % (
                     VGA_BYTES, (": " + out) if out else "")
                 return cap
-            cap.vga = _read(vga_path)[:VGA_BYTES]
+            cap.vga = fs.read_bytes(vga_path)[:VGA_BYTES]
         if screendump:
             out = monitor.command('screendump "%s"' % ppm_path)
             if not _wait_file(ppm_path, 16, mon_deadline):
                 cap.error = "screendump wrote no file%s" % ((": " + out) if out else "")
                 return cap
-            cap.ppm = _read(ppm_path)
+            cap.ppm = fs.read_bytes(ppm_path)
         monitor.send("quit")
         try:
             proc.wait(timeout=3.0)
@@ -633,7 +617,7 @@ def capture_qemu(arch, cmdline, build_dir=None, timeout=10.0, vga=True, screendu
             _end(proc)
             proc.stdout.close()
         cap.seconds = round(time.monotonic() - start, 3)
-        cap.build_changed = _stamp(image) != before
+        cap.build_changed = fs.file_stamp(image) != before
         _rmtree(workdir)
     return cap
 
@@ -648,7 +632,7 @@ def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
     cap = Capture("bochs", arch, cmdline)
     fs.check_host(arch, "bochs", "iso", build_dir)
     iso = fs.bochs_iso(build_dir)
-    before = _stamp(iso)
+    before = fs.file_stamp(iso)
     start = time.monotonic()
     deadline = start + timeout
     workdir = tempfile.mkdtemp(prefix="faultline-vga-")
@@ -671,20 +655,20 @@ def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
                                   stdout=out, stderr=subprocess.STDOUT)
         seen = False
         while proc.poll() is None and time.monotonic() < deadline:
-            if fs.has_complete_result_line(_read(serial_path)):
+            if fs.has_complete_result_line(fs.read_bytes(serial_path)):
                 seen = True
                 break
             time.sleep(0.05)
-        serial = _read(serial_path)
+        serial = fs.read_bytes(serial_path)
         cap.serial = fs.clean_serial(serial)
         cap.result_line = fs.find_result_line(serial)
         if not seen:
-            log = _read(log_path).decode("utf-8", "replace")
+            log = fs.read_bytes(log_path).decode("utf-8", "replace")
             if fs.log_shows_triple_fault(log):
                 cap.error = "triple fault (Bochs log): no screen"
             elif proc.poll() is not None:
                 cap.error = "Bochs exited (status %s) without a result line: %s" % (
-                    proc.returncode, _tail(_read(out_path).decode("utf-8", "replace")))
+                    proc.returncode, _tail(fs.read_bytes(out_path).decode("utf-8", "replace")))
             else:
                 cap.error = "no result line within %g s" % timeout
             return cap
@@ -694,10 +678,10 @@ def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
             proc.wait(timeout=10.0)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
-        data = _read(vga_path)
+        data = fs.read_bytes(vga_path)
         if len(data) < VGA_BYTES:
             cap.error = "Bochs's writemem left %d bytes, not %d: %s" % (
-                len(data), VGA_BYTES, _tail(_read(out_path).decode("utf-8", "replace")))
+                len(data), VGA_BYTES, _tail(fs.read_bytes(out_path).decode("utf-8", "replace")))
             return cap
         cap.vga = data[:VGA_BYTES]
     except (OSError, subprocess.CalledProcessError) as exc:
@@ -707,7 +691,7 @@ def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
         if proc is not None:
             _end(proc)
         cap.seconds = round(time.monotonic() - start, 3)
-        cap.build_changed = _stamp(iso) != before
+        cap.build_changed = fs.file_stamp(iso) != before
         _rmtree(workdir)
     return cap
 
