@@ -867,7 +867,7 @@ def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
                     pass
         finally:
             if proc is not None:
-                _kill_group(proc)
+                kill_group(proc)
                 proc.wait()
                 with _live_lock:
                     _live.discard(proc)
@@ -911,7 +911,7 @@ _live = set()
 _live_lock = threading.Lock()
 
 
-def _kill_group(proc):
+def kill_group(proc):
     """SIGKILL proc's process group (its own session), only while unreaped."""
     if proc.poll() is not None:
         return
@@ -939,7 +939,7 @@ def kill_all_running(stop=True):
             _stopping = True
         procs = list(_live)
     for proc in procs:
-        _kill_group(proc)
+        kill_group(proc)
 
 
 def _read_text(path):
@@ -1020,7 +1020,7 @@ def run_qemu(cmd, timeout=10.0, grace=0.3, stderr_path=None):
     finally:
         try:
             if proc is not None:
-                _kill_group(proc)
+                kill_group(proc)
                 proc.wait()
                 # Drain whatever the pipe still holds.
                 try:

@@ -400,13 +400,7 @@ def _end(proc):
     """SIGKILL proc's process group if it still runs, then reap it."""
     if proc is None:
         return
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            proc.kill()
+    fs.kill_group(proc)
     proc.wait()
     with _live_lock:
         _live.discard(proc)
@@ -419,11 +413,7 @@ def kill_all():
         _stopping = True
         procs = list(_live)
     for proc in procs:
-        if proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        fs.kill_group(proc)
 
 
 class Capture:

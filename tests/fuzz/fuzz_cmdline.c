@@ -25,8 +25,8 @@
 #include <string.h>
 
 #include "kernel/config.h"
+#include "fuzz.h"
 
-#define CANARY_LEN 16
 #define CANARY_BYTE 0xa5
 
 static const struct {
@@ -38,16 +38,6 @@ static const struct {
 
 static const size_t err_sizes[] = { 0, 1, 8, CMDLINE_ERR_MAX };
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_cmdline: property violated: %s\n", \
-			        #cond);                                      \
-			fprintf(stderr, "  " __VA_ARGS__);                   \
-			fprintf(stderr, "\n");                               \
-			abort();                                             \
-		}                                                            \
-	} while (0)
 
 struct outcome {
 	bool ok;

@@ -17,21 +17,10 @@
 #include <string.h>
 
 #include "kernel/exceptions.h"
+#include "fuzz.h"
 
 #define LARGE      512
-#define CANARY_LEN 16
-#define CANARY     0xa5
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_exceptions: property violated: %s\n", \
-			        #cond);                                      \
-			fprintf(stderr, "  " __VA_ARGS__);                   \
-			fprintf(stderr, "\n");                               \
-			abort();                                             \
-		}                                                            \
-	} while (0)
 
 enum decoder { D_ERROR_CODE, D_PF, D_SELECTOR, D_COUNT };
 static const char *const decoder_names[D_COUNT] = {

@@ -37,23 +37,12 @@
 #include <string.h>
 
 #include "kernel/format.h"
+#include "fuzz.h"
 
 #define MAX_ARGS   4
 #define FMT_MAX    512
 #define LARGE      (1 << 16)
-#define CANARY_LEN 16
-#define CANARY     0xa5
 
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "fuzz_format: property violated: %s\n", \
-			        #cond);                                      \
-			fprintf(stderr, "  " __VA_ARGS__);                   \
-			fprintf(stderr, "\n");                               \
-			abort();                                             \
-		}                                                            \
-	} while (0)
 
 /* ---- reading the fuzz input ---------------------------------------- */
 
