@@ -18,8 +18,15 @@
 #include "config.h"
 
 /* Bring up paging (with unmapped guard pages), GDT, TSS and IDT in the
- * configuration the command line asked for. Called once, from kmain. */
+ * configuration the command line asked for. Called once, from kmain. Before
+ * each step it calls startup_step(), so that a step the CPU refuses (a bad
+ * descriptor, a bad selector for LTR) is named on COM1 even though the
+ * kernel dies in it. */
 void arch_init(const struct kconfig *cfg);
+
+/* Provided by the shared kernel (kmain.c): announce the start-up step about
+ * to begin, on the "start-up:" line. */
+void startup_step(const char *name);
 
 /* The register names the fault screen prints, in the order of fault.gpr[]. */
 extern const char *const arch_gpr_names[ARCH_GPR_COUNT];

@@ -32,6 +32,12 @@ static void emulator_exit(int code)
 		arch_outb(BOCHS_SHUTDOWN_PORT, (uint8_t)*s);
 }
 
+void startup_step(const char *name)
+{
+	console_printf(" %s", name);
+	console_flush();
+}
+
 void kernel_finish(const char *result_line, int exit_code)
 {
 	console_attr(ATTR_DIM);
@@ -170,7 +176,13 @@ void kmain(uint32_t magic, uintptr_t multiboot_info)
 	if (kernel_config.scenario == SCENARIO_NONE)
 		show_menu();
 
+	/* One line, a word per step, flushed as it goes: when a step kills the
+	 * kernel (a triple fault, or a hypervisor that gives up), the last word
+	 * on COM1 names it, and tools tell a kernel that broke while starting
+	 * up from a scenario that faulted (tools/faultline_scenarios.py). */
+	console_printf("faultline %s: start-up:", ARCH_NAME);
 	arch_init(&kernel_config);
+	console_printf(" ok\n");
 	console_printf("faultline %s: scenario=%s handlers=%s df=%s: running\n",
 	               ARCH_NAME, scenario_name(kernel_config.scenario),
 	               handlers_name(kernel_config.handlers),

@@ -8,7 +8,10 @@
 
 void arch_init(const struct kconfig *cfg)
 {
+	startup_step("paging");
 	paging_init();          /* guard pages first: the scenarios need them */
-	tss_install();          /* after paging: the #DF TSS takes its CR3 */
+	tss_install();          /* after paging: the #DF TSS takes its CR3;
+	                           announces "GDT" and "TSS" itself */
+	startup_step("IDT");
 	idt_install(cfg);
 }

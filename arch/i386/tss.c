@@ -43,7 +43,9 @@ void tss_install(void)
 	main_tss.esp0 = (uint32_t)stack_regions[STACK_KERNEL].top;
 	main_tss.iomap_base = sizeof main_tss;
 	df_tss_init();
+	startup_step("GDT");
 	gdt_install((uintptr_t)&main_tss, (uintptr_t)&df_tss, sizeof(struct tss32) - 1);
+	startup_step("TSS");
 	/* LTR marks the main TSS busy: the task we are running in. */
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_MAIN_TSS));
 }

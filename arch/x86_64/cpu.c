@@ -9,7 +9,10 @@
 
 void arch_init(const struct kconfig *cfg)
 {
+	startup_step("paging");
 	paging_init();          /* guard pages first: the scenarios need them */
-	tss_install();          /* also loads the GDT that holds the TSS */
+	tss_install();          /* also loads the GDT that holds the TSS;
+	                           announces "GDT" and "TSS" itself */
+	startup_step("IDT");
 	idt_install(cfg);
 }

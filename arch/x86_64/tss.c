@@ -8,6 +8,7 @@
  */
 #include "tss.h"
 #include "gdt.h"
+#include "kernel/arch.h"
 #include "kernel/stacks.h"
 
 struct tss64 tss __attribute__((aligned(16)));
@@ -23,7 +24,9 @@ void tss_install(void)
 	tss.ist[DF_IST - 1] = stack_regions[STACK_DF].top;
 	/* LAB 2 END */
 	tss.iomap_base = sizeof tss;          /* no I/O bitmap: beyond the limit */
+	startup_step("GDT");
 	gdt_install((uintptr_t)&tss, sizeof tss - 1);
+	startup_step("TSS");
 	/* LAB 2 BEGIN: load the task register with the TSS's selector,
 	 * SEL_TSS (the LTR instruction, in inline assembly): the CPU finds the
 	 * IST through TR. Lesson 07; SDM Vol. 3A 7.2.4, "Task Register" (8.2.4
