@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""The boot matrix: every scenario x configuration x arch in an emulator, plus
-the command-line validation cases and GRUB ISO boots, each checked against the
-expected outcomes table in tools/faultline_scenarios.py.
+"""The boot matrix: every scenario x configuration x arch on every engine,
+plus the command-line validation cases and GRUB ISO boots, each checked
+against what the manuals require (tools/faultline_scenarios.py), or, on an
+engine that is known to deviate, exactly its known deviation.
 
-  python3 tests/boot_matrix.py                 # both arches, QEMU and Bochs
+  python3 tests/boot_matrix.py                 # both arches, every engine
   python3 tests/boot_matrix.py --emulator qemu --arch i386 --filter stack_overflow -v
+  python3 tests/boot_matrix.py --emulator kvm  # the KVM column only
 
-Prints "PASS <name>" or "FAIL <name>: <what differed>" per case, then, when
-both emulators ran, one "agree/<arch>/<case>" line per scenario and
-configuration: QEMU and Bochs must agree on outcome, vector, name, CR2 and
-stack. Ends with "N passed, N failed". Exit status 1 if anything failed, 2 if the build or the
-emulator is missing.
+Prints "PASS <name>" or "FAIL <name>: <what differed>" per case, one "SKIP"
+line for each column an engine cannot run here (and why), then, when several
+engines ran, one "agree/<arch>/<case>" line per scenario and configuration:
+the engines must agree on outcome, vector, name, CR2 and stack wherever none
+of them has a known deviation. Ends with "N passed, N failed". Exit status 1
+if anything failed, 2 if the build or an emulator is missing.
 """
 
 import argparse
@@ -22,13 +25,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 
+import engines  # noqa: E402
 import faultline_scenarios as fs  # noqa: E402
 
 
 class Case:
     def __init__(self, emulator, arch, label, scenario=None, kargs=None, boot="kernel",
                  expect=None, reason_contains=None, reason=None, config=None,
-                 emulator_args=None, machine=None):
+                 emulator_args=None, machine=None, seen=None):
         self.emulator = emulator
         self.arch = arch
         self.label = label
@@ -40,72 +44,119 @@ class Case:
         self.reason = reason
         self.config = config                  # (handlers, df as the kernel reports it)
         self.emulator_args = emulator_args    # another CPU model or memory size
-        # QEMU's fast microvm for -kernel boots; a real PC for the GRUB ISO
-        # and the other CPU models and memory sizes.
+        # QEMU's fast microvm for -kernel boots (TCG and KVM); a real PC for
+        # the GRUB ISO and the other CPU models and memory sizes.
         if machine is None:
             machine = "microvm" if boot == "kernel" and not emulator_args else "pc"
-        self.machine = machine if emulator == "qemu" else None
+        self.machine = machine if emulator in ("qemu", "kvm") else None
+        self.seen = seen                      # the engine's version, for deviations
 
     @property
     def name(self):
         return "%s/%s/%s" % (self.emulator, self.arch, self.label)
 
 
-def build_cases(arches, emulator):
+def build_cases(arches, emulator, provider=None, skipped=None):
+    """The cases of one engine's column. provider: for kvm, the module behind
+    /dev/kvm (engines/kvm.py). skipped: a list that receives one line for
+    each part of the column a known deviation makes pointless to boot."""
+    if emulator == "kvm":
+        return kvm_cases(arches, provider, skipped if skipped is not None else [])
     cases = []
     for arch in arches:
-        own = fs.DF_SAFE_SPELLING[arch]
-        for scenario in fs.SCENARIOS:
-            if arch not in fs.scenario_arches(scenario):
-                continue
-            for handlers, df in fs.scenario_configs(scenario):
-                label = "%s %s" % (scenario, fs.config_label(handlers, df))
-                cases.append(Case(emulator, arch, label, scenario=scenario,
-                                  kargs="handlers=%s df=%s" % (handlers, df),
-                                  expect=fs.expected_outcome(arch, scenario, handlers, df,
-                                                             emulator),
-                                  config=(handlers, df)))
-        # The arch's own spelling of df=safe.
-        cases.append(Case(emulator, arch, "stack_overflow df=%s" % own,
-                          scenario="stack_overflow", kargs="df=%s" % own,
-                          expect=fs.expected_outcome(arch, "stack_overflow", "all", own),
-                          config=("all", "safe")))
-        # Validation: the kernel rejects, or shows its menu. The parser is the
-        # same code whatever the emulator: Bochs runs two of these (the error
-        # screen and the menu), QEMU all of them.
-        for v in fs.validation_cases(arch):
-            if emulator == "bochs" and v["label"] not in ("scenario=bogus", "no scenario"):
-                continue
-            label = "cmdline %s" % fs.build_cmdline(v["scenario"], v["kargs"])
-            if not fs.build_cmdline(v["scenario"], v["kargs"]):
-                label = "cmdline (empty)"
-            cases.append(Case(emulator, arch, label, scenario=v["scenario"],
-                              kargs=v["kargs"], expect={"outcome": v["outcome"]},
-                              reason_contains=v["reason_contains"],
-                              reason=v.get("reason")))
+        cases += scenario_cases(emulator, arch)
+        cases += validation_cases(emulator, arch, all_of_them=(emulator == "qemu"))
         # GRUB ISO boots (Bochs boots nothing else: no extra cases there).
         if emulator == "bochs":
             continue
-        # Other CPU models and memory sizes.
-        machines = ["-cpu %s" % m for m in fs.CPU_MODELS[arch]]
-        machines += ["-m %s" % m for m in fs.MEMORY_SIZES]
-        for machine in machines:
-            for scenario, handlers, df in fs.MACHINE_SCENARIOS:
-                if machine.startswith("-m") and scenario == "x87_error":
-                    continue
-                cases.append(Case(emulator, arch, "%s: %s %s" % (
-                                      machine.replace("-cpu ", "cpu=").replace("-m ", "mem="),
-                                      scenario, fs.config_label(handlers, df)),
-                                  scenario=scenario, kargs="handlers=%s df=%s" % (handlers, df),
-                                  expect=fs.expected_outcome(arch, scenario, handlers, df,
-                                                             emulator),
-                                  config=(handlers, df), emulator_args=machine))
+        cases += machine_cases(emulator, arch)
         cases.append(Case(emulator, arch, "iso page_fault", scenario="page_fault",
                           boot="iso", expect=fs.expected_outcome(arch, "page_fault"),
                           config=("all", "safe")))
         cases.append(Case(emulator, arch, "iso page_fault handlers=none",
                           scenario="page_fault", kargs="handlers=none", boot="iso",
                           expect=fs.expected_outcome(arch, "page_fault", "none", "safe")))
+    return cases
+
+
+def scenario_cases(emulator, arch, provider=None):
+    """Every scenario in each of its configurations, and the arch's own
+    spelling of df=safe."""
+    cases = []
+    own = fs.DF_SAFE_SPELLING[arch]
+    for scenario in fs.SCENARIOS:
+        if arch not in fs.scenario_arches(scenario):
+            continue
+        for handlers, df in fs.scenario_configs(scenario):
+            label = "%s %s" % (scenario, fs.config_label(handlers, df))
+            cases.append(Case(emulator, arch, label, scenario=scenario,
+                              kargs="handlers=%s df=%s" % (handlers, df),
+                              expect=fs.expected_outcome(arch, scenario, handlers, df,
+                                                         emulator, provider),
+                              config=(handlers, df)))
+    cases.append(Case(emulator, arch, "stack_overflow df=%s" % own,
+                      scenario="stack_overflow", kargs="df=%s" % own,
+                      expect=fs.expected_outcome(arch, "stack_overflow", "all", own,
+                                                 emulator, provider),
+                      config=("all", "safe")))
+    return cases
+
+
+def validation_cases(emulator, arch, all_of_them):
+    """The kernel rejects, or shows its menu. The parser is the same code
+    whatever the engine: QEMU runs all of these, the others two (the error
+    screen and the menu)."""
+    cases = []
+    for v in fs.validation_cases(arch):
+        if not all_of_them and v["label"] not in ("scenario=bogus", "no scenario"):
+            continue
+        label = "cmdline %s" % fs.build_cmdline(v["scenario"], v["kargs"])
+        if not fs.build_cmdline(v["scenario"], v["kargs"]):
+            label = "cmdline (empty)"
+        cases.append(Case(emulator, arch, label, scenario=v["scenario"],
+                          kargs=v["kargs"], expect={"outcome": v["outcome"]},
+                          reason_contains=v["reason_contains"],
+                          reason=v.get("reason")))
+    return cases
+
+
+def machine_cases(emulator, arch):
+    """Other CPU models and memory sizes, on a full PC."""
+    cases = []
+    machines = ["-cpu %s" % m for m in fs.CPU_MODELS[arch]]
+    machines += ["-m %s" % m for m in fs.MEMORY_SIZES]
+    for machine in machines:
+        for scenario, handlers, df in fs.MACHINE_SCENARIOS:
+            if machine.startswith("-m") and scenario == "x87_error":
+                continue
+            cases.append(Case(emulator, arch, "%s: %s %s" % (
+                                  machine.replace("-cpu ", "cpu=").replace("-m ", "mem="),
+                                  scenario, fs.config_label(handlers, df)),
+                              scenario=scenario, kargs="handlers=%s df=%s" % (handlers, df),
+                              expect=fs.expected_outcome(arch, scenario, handlers, df,
+                                                         emulator),
+                              config=(handlers, df), emulator_args=machine))
+    return cases
+
+
+def kvm_cases(arches, provider, skipped):
+    """The KVM column: every scenario and configuration on -M microvm, and the
+    two validation screens. Where a known deviation stops every scenario on an
+    arch (fs.DEVIATIONS, "column"), one case proves the deviation and a line
+    in `skipped` says why the rest of that column is not booted."""
+    cases = []
+    for arch in arches:
+        cases += validation_cases("kvm", arch, all_of_them=False)
+        d = fs.column_deviation(engines.get("kvm"), arch)
+        scenarios = scenario_cases("kvm", arch, provider)
+        if d:
+            proof = [c for c in scenarios if c.label == "page_fault handlers=all df=safe"]
+            cases += proof
+            skipped.append("SKIP kvm/%s: %d more scenario cases not booted: known deviation "
+                           "%s (%s): %s" % (arch, len(scenarios) - len(proof), d["id"],
+                                            d["seen"], d["what"]))
+        else:
+            cases += scenarios
     return cases
 
 
@@ -128,6 +179,10 @@ def check(case, result, symbols):
 
     want("outcome", outcome, exp["outcome"])
     if outcome != exp["outcome"]:
+        if exp.get("deviations"):
+            problems.append("expected known deviation %s of %s: has the engine changed? "
+                            "(tools/faultline_scenarios.py DEVIATIONS)"
+                            % ("+".join(exp["deviations"]), case.seen or case.emulator))
         if result.get("detail"):
             problems.append("detail: %s" % result["detail"])
         if result.get("reason"):
@@ -139,7 +194,21 @@ def check(case, result, symbols):
             problems.append("serial tail: %r" % tail)
         return problems
 
-    if exp["outcome"] == "triple_fault":
+    # Only a triple fault the scenario caused counts: a kernel that died while
+    # starting up never ran it (the "start-up:" line, kernel/kmain.c).
+    startup = result.get("startup") or {}
+    if case.config is not None:
+        stopped = exp.get("startup_stopped_at")
+        if stopped is not None:
+            want("start-up stopped at", startup.get("stopped_at"), stopped)
+        elif not result.get("scenario_started"):
+            problems.append("the kernel never reached its scenario: start-up stopped at %r "
+                            "(steps %s)" % (startup.get("stopped_at"), startup.get("steps")))
+    if exp.get("failure"):
+        if exp["failure"] not in (result.get("detail") or ""):
+            problems.append("detail %r does not name %r" % (result.get("detail"),
+                                                          exp["failure"]))
+    if exp["outcome"] in ("triple_fault",) or exp.get("failure"):
         return problems
 
     # The screen is 80 columns: every line but the result line must fit, or
@@ -185,16 +254,12 @@ def check(case, result, symbols):
         want("error_code", result.get("error_code"), exp["error_code"])
 
     kstack = fs.symbol_address(fs.KERNEL_STACK_SYMBOL, symbols)
-    cr2_exp = exp.get("cr2")
-    cr2 = _int(result.get("cr2"))
-    if cr2_exp == fs.GUARD_PAGE:
-        if kstack is None:
-            problems.append("no symbol %s to check cr2 against" % fs.KERNEL_STACK_SYMBOL)
-        elif cr2 is None or not kstack <= cr2 < kstack + fs.PAGE_SIZE:
-            problems.append("cr2=%s not in the guard page [0x%x, 0x%x)"
-                            % (result.get("cr2"), kstack, kstack + fs.PAGE_SIZE))
-    elif cr2_exp is not None:
-        want("cr2", result.get("cr2"), cr2_exp)
+    cr2_problems = fs.cr2_problems(exp.get("cr2"), case.arch, _int(result.get("cr2")),
+                                   _int(result.get("sp")), kstack)
+    if cr2_problems and exp.get("deviations"):
+        cr2_problems.append("expected known deviation %s of %s: has the engine changed?"
+                            % ("+".join(exp["deviations"]), case.seen or case.emulator))
+    problems += cr2_problems
 
     # The kernel's own backtrace (frame pointers, built-in symbols) names the
     # faulting function and, further up, kmain.
@@ -225,19 +290,23 @@ def check(case, result, symbols):
 AGREE_FIELDS = ("outcome", "vector", "name", "cr2", "stack")
 
 
-def agreement(results):
-    """[(name, problems)] comparing QEMU and Bochs on each fault case both ran."""
+def agreement(results, deviating):
+    """[(name, problems)]: on each fault case that several engines ran, they
+    agree, unless one of them has a known deviation there (`deviating`: the
+    set of (engine, arch, label) whose expectation names one)."""
     checks = []
     for (arch, label), by_emu in sorted(results.items()):
-        if set(by_emu) != {"qemu", "bochs"}:
+        emus = [e for e in engines.names() if e in by_emu
+                and (e, arch, label) not in deviating]
+        if len(emus) < 2:
             continue
-        scenario = by_emu["qemu"].get("scenario")
-        if ("qemu", scenario) in fs.EMULATOR_LIMITS or ("bochs", scenario) in fs.EMULATOR_LIMITS:
-            continue    # a known, documented difference (fs.EMULATOR_LIMITS)
-        q, b = by_emu["qemu"], by_emu["bochs"]
-        problems = ["%s: qemu %r, bochs %r" % (f, q.get(f), b.get(f))
-                    for f in AGREE_FIELDS if q.get(f) != b.get(f)]
-        checks.append(("agree/%s/%s" % (arch, label), problems))
+        first = emus[0]
+        problems = []
+        for other in emus[1:]:
+            a, b = by_emu[first], by_emu[other]
+            problems += ["%s: %s %r, %s %r" % (f, first, a.get(f), other, b.get(f))
+                         for f in AGREE_FIELDS if a.get(f) != b.get(f)]
+        checks.append(("agree/%s/%s (%s)" % (arch, label, ", ".join(emus)), problems))
     return checks
 
 
@@ -263,18 +332,20 @@ def run_case(case, timeout, grace):
 def timeout_for(case, timeout):
     if timeout is not None:
         return timeout
-    return 30.0 if case.emulator == "bochs" else 10.0
+    return engines.get(case.emulator).default_timeout
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--arch", choices=fs.ARCHES, action="append",
                    help="only this arch (repeatable; default both)")
-    p.add_argument("--emulator", choices=("qemu", "bochs", "both"), default="both")
+    p.add_argument("--emulator", default="all",
+                   help="the engines' columns to run: all (default), both (qemu and "
+                        "bochs), or a comma-separated list of %s" % ", ".join(engines.names()))
     p.add_argument("--filter", default="", help="only cases whose name contains this")
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1)
     p.add_argument("--timeout", type=float, default=None,
-                   help="per boot (default 10 s in QEMU, 30 s in Bochs)")
+                   help="per boot (default 10 s in QEMU and KVM, 30 s in Bochs)")
     p.add_argument("--grace", type=float, default=0.0,
                    help="seconds to let the emulator exit by itself after the result line "
                         "(the kernel halts there: nothing more comes)")
@@ -282,10 +353,26 @@ def main(argv=None):
                    help="also print each boot's time and result line")
     args = p.parse_args(argv)
     arches = args.arch or list(fs.ARCHES)
-    emulators = ("qemu", "bochs") if args.emulator == "both" else (args.emulator,)
+    try:
+        emulators = engines.parse_list(args.emulator)
+    except fs.ToolError as exc:
+        print("boot_matrix: %s" % exc, file=sys.stderr)
+        return 2
 
-    cases = [c for emu in emulators for c in build_cases(arches, emu)
-             if args.filter in c.name]
+    cases, skipped = [], []
+    for emu in emulators:
+        engine = engines.get(emu)
+        why = engine.unavailable()
+        if why:
+            # Never a silent pass: one line says which column did not run.
+            skipped.append("SKIP %s: the whole column not run: %s" % (emu, why))
+            continue
+        column = build_cases(arches, emu, engine.provider(), skipped)
+        for c in column:
+            c.seen = engine.version()
+        cases += [c for c in column if args.filter in c.name]
+    for line in skipped:
+        print(line, flush=True)
     if not cases:
         print("no case matches --filter %r" % args.filter, file=sys.stderr)
         return 2
@@ -309,10 +396,13 @@ def main(argv=None):
         futures = [pool.submit(run_case, c, timeout_for(c, args.timeout), args.grace)
                    for c in ordered]
         results = {}
+        deviating = set()
         for fut in as_completed(futures):
             case, result, problems = fut.result()
             if result is not None and case.config is not None and not case.emulator_args:
                 results.setdefault((case.arch, case.label), {})[case.emulator] = result
+                if case.expect.get("deviations"):
+                    deviating.add((case.emulator, case.arch, case.label))
             if problems:
                 failed += 1
                 print("FAIL %s: %s" % (case.name, "; ".join(problems)), flush=True)
@@ -329,7 +419,7 @@ def main(argv=None):
         print("interrupted", file=sys.stderr)
         return 130
     pool.shutdown(wait=True)
-    for name, problems in agreement(results):
+    for name, problems in agreement(results, deviating):
         if problems:
             failed += 1
             print("FAIL %s: %s" % (name, "; ".join(problems)), flush=True)

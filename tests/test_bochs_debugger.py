@@ -15,7 +15,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-import faultline_scenarios as fs  # noqa: E402
+from engines import base, bochs  # noqa: E402
 
 TIMEOUT = 40
 
@@ -42,13 +42,12 @@ def run_debugger(arch, mode, walk=None, cmdline=None, typed=""):
     with open(rc, "w") as f:
         f.write(script[:-len("quit\n")] + typed + "quit\n")
     kargs = os.path.join(work, "kargs.img")
-    subprocess.run([fs.MKKARGS, kargs, cmdline], check=True)
+    base.write_kargs_floppy(kargs, cmdline)
     serial, log = os.path.join(work, "com1.txt"), os.path.join(work, "bochs.log")
-    env = fs.bochs_environment(fs.bochs_iso(os.path.join(ROOT, "build", arch)), kargs,
-                               serial, log)
-    proc = fs.start_bochs(["bochs", "-q", "-f", fs.BOCHSRC, "-rc", rc], env,
-                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    env = bochs.environment(bochs.kargs_iso(os.path.join(ROOT, "build", arch)), kargs,
+                            serial, log)
+    proc = bochs.start_bochs(bochs.command(rc), env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         out, _ = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -56,9 +55,7 @@ def run_debugger(arch, mode, walk=None, cmdline=None, typed=""):
         out, _ = proc.communicate()
         raise AssertionError("Bochs did not finish the script in %d s:\n%s" % (TIMEOUT, out[-2000:]))
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        base.reap(proc)
     text = lambda p: open(p, errors="replace").read() if os.path.exists(p) else ""
     result = (out, text(serial).replace("\r", ""), text(log))
     for name in os.listdir(work):
@@ -87,7 +84,7 @@ class Walkthroughs(unittest.TestCase):
         eip = int(m.group(1), 16)
         self.assertTrue(sym["recurse"] <= eip < sym["recurse"] + 0x100, hex(eip))
         self.assertRegex(out, r"GDT\[0x0020\]=32-Bit TSS \(Busy\)")       # now both busy
-        self.assertNotRegex(log, fs.BOCHS_TRIPLE_FAULT)
+        self.assertNotRegex(log, bochs.TRIPLE_FAULT)
 
     def test_x86_64_ist(self):
         out, serial, log = run_debugger("x86_64", "walk", "x86_64-ist")
@@ -123,7 +120,7 @@ class Walkthroughs(unittest.TestCase):
         out, serial, log = run_debugger(arch, "walk", "triple-fault")
         sym = nm(arch)
         self.assertIn("(0) Magic breakpoint", out)
-        self.assertRegex(log, fs.BOCHS_TRIPLE_FAULT)                       # Bochs's own word
+        self.assertRegex(log, bochs.TRIPLE_FAULT)                       # Bochs's own word
         self.assertNotIn("FAULTLINE-RESULT", serial)                      # the kernel never ran again
         # Stopped at the faulting instruction, inside recurse, state intact.
         self.assertRegex(out, r"\(recurse\+[0-9a-f]+\): mov byte ptr ss:\[[er]bp-")

@@ -174,9 +174,10 @@ class Grader(unittest.TestCase):
     def test_good_bad_missing(self):
         t = self.find(2, "CR2 in the guard page")
         self.assertEqual(self.judge(t, self.result()), ("GOOD", None))
-        status, hint = self.judge(t, self.result(outcome="triple_fault", vector=None))
+        status, hint = self.judge(t, self.result(outcome="triple_fault", vector=None,
+                                                 evidence="Triple fault"))
         self.assertEqual(status, "BAD")
-        self.assertIn("triple fault (QEMU's log)", hint)
+        self.assertIn("triple fault (QEMU TCG: Triple fault)", hint)
         self.assertIn("lessons/07-tss-and-ist/", hint)
         status, hint = self.judge(t, self.result(stack="kernel"))
         self.assertIn("stack=kernel, expected stack=ist1", hint)
@@ -187,6 +188,18 @@ class Grader(unittest.TestCase):
         self.assertEqual(status, "MISSING")
         status, hint = self.judge(t, None, broken={"x86_64": "tss.c:20:2: error: x"})
         self.assertEqual((status, hint), ("BAD", "the x86_64 build failed: tss.c:20:2: error: x"))
+
+    def test_triple_fault_before_the_scenario_earns_nothing(self):
+        # A kernel that dies while starting up (here: at LTR) never ran the
+        # scenario: "still a triple fault" must not be awarded.
+        t = self.find(2, "still a triple fault")
+        died = self.result(outcome="triple_fault", vector=None, evidence="Triple fault",
+                           scenario_started=False,
+                           startup={"steps": ["paging", "GDT", "TSS"], "stopped_at": "TSS"})
+        status, hint = self.judge(t, died)
+        self.assertEqual(status, "BAD")
+        self.assertIn("broke the kernel's start-up (it died in step 'TSS')", hint)
+        self.assertEqual(self.judge(t, dict(died, scenario_started=True)), ("GOOD", None))
 
     def test_first_error(self):
         text = ("  CC\tkernel/kmain.c\narch/x86_64/tss.c: In function 'tss_install':\n"

@@ -76,6 +76,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import faultline_scenarios as fs  # noqa: E402
+from engines import bochs  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "lessons")
 LESSON_DIRS = (
@@ -300,8 +301,8 @@ def debug_bochs(arch, variables, session, where, result):
         typed = "".join(l + "\n" for l in session) if session else "c\n" * stops
         out, serial, log = run_debugger(arch, "debug", cmdline=cmdline, typed=typed)
     result.output += out + "\n" + serial + "\n"
-    if fs.BOCHS_TRIPLE_FAULT.search(log):
-        result.output += "\n" + fs.BOCHS_TRIPLE_FAULT.search(log).group(0) + "\n"
+    if bochs.TRIPLE_FAULT.search(log):
+        result.output += "\n" + bochs.TRIPLE_FAULT.search(log).group(0) + "\n"
 
 
 def gdb_batch(session):

@@ -24,7 +24,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOOLS = os.path.join(os.path.dirname(HERE), "tools")
 sys.path.insert(0, TOOLS)
 
+import engines  # noqa: E402
 import faultline_scenarios as fs  # noqa: E402
+import grub_iso  # noqa: E402
+from engines import base, kvm as engines_kvm  # noqa: E402
+
+QEMU = engines.get("qemu")
 
 
 def load_run_scenario():
@@ -124,59 +129,148 @@ class ParseResultLine(unittest.TestCase):
 
 class Classify(unittest.TestCase):
     CAUGHT_FIELDS = {"outcome": "caught", "vector": "14"}
-    LOG_TF = ("CPU Reset (CPU 0)\nEAX=00000000\nTriple fault\nCPU Reset (CPU 0)\n")
 
-    def test_triple_fault_from_log(self):
-        self.assertEqual(fs.classify(self.LOG_TF, None, False, 0), ("triple_fault", None))
-
-    def test_triple_fault_from_bochs_log(self):
-        # reset_on_triple_fault=0 with panic reporting, and the resetting form.
-        panic = "00067420484p[CPU0  ] >>PANIC<< exception(): 3rd (13) exception with no resolution"
-        reset = ("00067420484i[CPU0  ] exception(): 3rd (14) exception with no resolution, "
-                 "shutdown status is 00h, resetting")
-        for line in (panic, reset):
-            self.assertEqual(fs.classify(line + "\n", None, False)[0], "triple_fault")
-        # Bochs's shutdown port is not a triple fault.
-        shutdown = "00067838159p[UNMAP ] >>PANIC<< Shutdown port: shutdown requested"
-        self.assertEqual(fs.classify(shutdown, None, False, 1)[0], "error")
-
-    def test_triple_fault_log_wins_over_result_line(self):
-        self.assertEqual(fs.classify(self.LOG_TF, self.CAUGHT_FIELDS, False, 0)[0],
+    def test_engine_evidence_wins_over_result_line_and_timeout(self):
+        self.assertEqual(fs.classify(self.CAUGHT_FIELDS, False, 0, triple_fault="Triple fault"),
+                         ("triple_fault", "Triple fault"))
+        self.assertEqual(fs.classify(None, True, -9, triple_fault="Triple fault")[0],
                          "triple_fault")
 
-    def test_triple_fault_log_wins_over_timeout(self):
-        self.assertEqual(fs.classify(self.LOG_TF, None, True, -9)[0], "triple_fault")
+    def test_engine_failure_is_an_error_naming_it(self):
+        outcome, detail = fs.classify(None, True, -9, failure="KVM internal error (x)")
+        self.assertEqual((outcome, detail), ("error", "KVM internal error (x)"))
 
     def test_kernel_word_alone_is_not_a_triple_fault(self):
-        # Only the emulator's log counts.
-        fields = {"outcome": "triple_fault"}
-        outcome, detail = fs.classify("CPU Reset (CPU 0)\n", fields, False, 0)
+        # Only the engine's evidence counts.
+        outcome, detail = fs.classify({"outcome": "triple_fault"}, False, 0)
         self.assertEqual(outcome, "error")
         self.assertIn("triple_fault", detail)
 
     def test_kernel_outcomes(self):
         for outcome in ("caught", "error", "no_fault"):
             with self.subTest(outcome=outcome):
-                self.assertEqual(fs.classify("", {"outcome": outcome}, False, -9),
-                                 (outcome, None))
+                self.assertEqual(fs.classify({"outcome": outcome}, False, -9), (outcome, None))
 
     def test_result_line_beats_timeout(self):
-        self.assertEqual(fs.classify("", self.CAUGHT_FIELDS, True, -9)[0], "caught")
+        self.assertEqual(fs.classify(self.CAUGHT_FIELDS, True, -9)[0], "caught")
 
     def test_timeout(self):
-        self.assertEqual(fs.classify("CPU Reset (CPU 0)\n", None, True, -9),
-                         ("timeout", None))
+        self.assertEqual(fs.classify(None, True, -9), ("timeout", None))
 
     def test_error_without_result_line(self):
-        outcome, detail = fs.classify("CPU Reset\nsomething odd\n", None, False, 1)
+        outcome, detail = fs.classify(None, False, 3, log_tail=["qemu: bad option"])
         self.assertEqual(outcome, "error")
-        self.assertIn("status 1", detail)
-        self.assertIn("something odd", detail)
-
-    def test_error_with_explicit_tail(self):
-        outcome, detail = fs.classify("", None, False, 3, log_tail=["qemu: bad option"])
-        self.assertEqual(outcome, "error")
+        self.assertIn("status 3", detail)
         self.assertIn("qemu: bad option", detail)
+
+    def test_interesting_log_lines_drop_register_dumps(self):
+        log = "CPU Reset (CPU 0)\nEAX=00000000 EBX=1\nES =0000 0\nsomething odd\n"
+        self.assertEqual(fs.interesting_log_lines(log), ["something odd"])
+
+
+class Evidence(unittest.TestCase):
+    """Each engine's own words for a triple fault, and for breaking down."""
+
+    def test_qemu_log(self):
+        log = "CPU Reset (CPU 0)\nEAX=00000000\nTriple fault\nCPU Reset (CPU 0)\n"
+        self.assertEqual(engines.get("qemu").triple_fault({"log_text": log}), "Triple fault")
+        self.assertIsNone(engines.get("qemu").triple_fault({"log_text": "CPU Reset\n"}))
+
+    def test_bochs_log(self):
+        # reset_on_triple_fault=0 with panic reporting, and the resetting form.
+        panic = "00067420484p[CPU0  ] >>PANIC<< exception(): 3rd (13) exception with no resolution"
+        reset = ("00067420484i[CPU0  ] exception(): 3rd (14) exception with no resolution, "
+                 "shutdown status is 00h, resetting")
+        for line, vector in ((panic, 13), (reset, 14)):
+            self.assertEqual(engines.get("bochs").triple_fault({"log_text": line + "\n"}),
+                             "3rd (%d) exception with no resolution" % vector)
+        # Bochs's shutdown port is not a triple fault.
+        shutdown = "00067838159p[UNMAP ] >>PANIC<< Shutdown port: shutdown requested"
+        self.assertIsNone(engines.get("bochs").triple_fault({"log_text": shutdown}))
+
+    def test_kvm_shutdown_exit(self):
+        kvm = engines.get("kvm")
+        log = ("kvm_run_exit cpu_index 0, reason 2\n" * 3
+               + "kvm_run_exit cpu_index 0, reason 8\n")
+        self.assertEqual(kvm.triple_fault({"log_text": log}),
+                         "KVM_EXIT_SHUTDOWN (QEMU trace: kvm_run_exit cpu_index 0, reason 8)")
+        for other in ("kvm_run_exit cpu_index 0, reason 2\n",
+                      "kvm_run_exit cpu_index 0, reason 80\n", "Triple fault\n", ""):
+            self.assertIsNone(kvm.triple_fault({"log_text": other}), other)
+
+    KVM_ERROR = """KVM internal error. Suberror: 1
+extra data[0]: 0x0000000000000001
+emulation failure
+RAX=0000000000103220 RBX=0000000000106060 RCX=0000000000000700 RDX=00000000000003d5
+RIP=000000000010322c RFL=00000046 [---Z-P-] CPL=0 II=0 A20=1 SMM=0 HLT=0
+Code=80 3d 06 ee 00 00 00 74 03 66 87 db <cc> c3 66 90 80 3d 06 ee
+"""
+
+    def test_kvm_internal_error(self):
+        kvm = engines.get("kvm")
+        self.assertEqual(kvm.failure({"stderr_text": self.KVM_ERROR}),
+                         "KVM internal error (suberror 1: emulation failure) at RIP=0x10322c, "
+                         "instruction bytes cc c3 66 90 80 3d")
+        self.assertIsNone(kvm.failure({"stderr_text": "qemu: warning: pni\n"}))
+        self.assertIsNone(engines.get("qemu").failure({"stderr_text": self.KVM_ERROR}))
+
+
+class Startup(unittest.TestCase):
+    def test_started(self):
+        serial = ("faultline i386: start-up: paging GDT TSS IDT ok\r\n"
+                  "faultline i386: scenario=page_fault handlers=all df=safe: running\r\n")
+        self.assertEqual(fs.parse_startup(serial),
+                         {"steps": ["paging", "GDT", "TSS", "IDT"], "done": True,
+                          "stopped_at": None, "scenario_started": True})
+
+    def test_died_while_starting(self):
+        st = fs.parse_startup("faultline i386: start-up: paging GDT TSS")
+        self.assertEqual((st["stopped_at"], st["done"], st["scenario_started"]),
+                         ("TSS", False, False))
+
+    def test_no_startup_line(self):
+        # The menu and the bad-command-line screen return before start-up.
+        self.assertEqual(fs.parse_startup(" faultline x86_64: bad kernel command line\n"),
+                         {"steps": [], "done": False, "stopped_at": None,
+                          "scenario_started": False})
+
+
+class Cr2(unittest.TestCase):
+    GUARD = 0x10d000
+
+    def test_frame_range(self):
+        # x86_64 aligns RSP down to 16, then six 8-byte slots; i386 four 4-byte ones.
+        self.assertEqual(fs.pf_frame_range("x86_64", 0x10df88), (0x10df50, 0x10df80))
+        self.assertEqual(fs.pf_frame_range("i386", 0x10cf78), (0x10cf68, 0x10cf78))
+
+    def test_frame_push_is_the_second_fault(self):
+        ok = fs.cr2_problems(fs.FRAME_PUSH, "x86_64", 0x10df78, 0x10df80, self.GUARD)
+        self.assertEqual(ok, [])
+        bad = fs.cr2_problems(fs.FRAME_PUSH, "x86_64", 0x10df80, 0x10df80, self.GUARD)
+        self.assertEqual(len(bad), 1)
+        self.assertIn("not the second #PF's address", bad[0])
+
+    def test_first_fault(self):
+        self.assertEqual(fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df80, 0x10df80,
+                                         self.GUARD), [])
+        self.assertIn("second #PF's address",
+                      fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df78, 0x10df80,
+                                      self.GUARD)[0])
+
+    def test_guard_page_and_exact(self):
+        self.assertIn("not in the guard page",
+                      fs.cr2_problems(fs.GUARD_PAGE, "i386", 0x10e000, 0x10e000, self.GUARD)[0])
+        self.assertIn("no symbol", fs.cr2_problems(fs.GUARD_PAGE, "i386", 1, 1, None)[0])
+        self.assertEqual(fs.cr2_problems("0xdeadbeef", "i386", 0xdeadbeef, 0, None), [])
+        self.assertEqual(fs.cr2_problems("0xdeadbeef", "i386", None, 0, None),
+                         ["cr2=None, expected 0xdeadbeef"])
+        self.assertEqual(fs.cr2_problems(None, "i386", None, None, None), [])
+
+    def test_rule_follows_the_configuration(self):
+        self.assertEqual(fs.expected_outcome("x86_64", "stack_overflow")["cr2"], fs.FRAME_PUSH)
+        # No #PF gate: no frame is ever pushed, CR2 is the only #PF's address.
+        self.assertEqual(fs.expected_outcome("x86_64", "stack_overflow", "df")["cr2"],
+                         fs.FIRST_FAULT)
 
 
 NM = """\
@@ -256,7 +350,7 @@ class ExpectedTable(unittest.TestCase):
         i = fs.expected_outcome("i386", "stack_overflow")
         self.assertEqual((i["outcome"], i["vector"], i["name"], i["stack"]),
                          ("caught", 8, "#DF", "df-task"))
-        self.assertEqual(i["cr2"], fs.GUARD_PAGE)
+        self.assertEqual(i["cr2"], fs.FRAME_PUSH)
         self.assertEqual(i["function"], "recurse")
 
     def test_stack_overflow_df_on_stack_is_triple_fault(self):
@@ -326,12 +420,36 @@ class ExpectedTable(unittest.TestCase):
         for arch, n in (("i386", 15), ("x86_64", 12)):
             self.assertEqual(sum(1 for r in rows if r[arch]["scenario"]), n, arch)
 
-    def test_emulator_limits(self):
+    def test_deviations(self):
         self.assertEqual(fs.expected_outcome("x86_64", "simd_error", emulator="qemu"),
-                         {"outcome": "no_fault", "reason": "scenario_returned"})
+                         {"outcome": "no_fault", "reason": "scenario_returned",
+                          "deviations": ["tcg-no-xm"]})
         bochs = fs.expected_outcome("x86_64", "simd_error", emulator="bochs")
         self.assertEqual((bochs["outcome"], bochs["vector"], bochs["name"]),
                          ("caught", 19, "#XM"))
+        self.assertNotIn("deviations", bochs)
+        # KVM's deviations belong to one provider: PVM, not hardware VMX.
+        pvm = fs.expected_outcome("x86_64", "stack_overflow", emulator="kvm", provider="pvm")
+        self.assertEqual((pvm["cr2"], pvm["deviations"]), (fs.FIRST_FAULT, ["kvm-df-keeps-cr2"]))
+        vmx = fs.expected_outcome("x86_64", "stack_overflow", emulator="kvm", provider="vmx")
+        self.assertEqual(vmx, fs.expected_outcome("x86_64", "stack_overflow"))
+        self.assertEqual(fs.expected_outcome("i386", "page_fault", "none", emulator="kvm",
+                                             provider="pvm"),
+                         {"outcome": "triple_fault", "startup_stopped_at": "paging",
+                          "deviations": ["pvm-no-32bit-paging"]})
+        # A deviation in one configuration only.
+        df = fs.expected_outcome("x86_64", "stack_overflow", "df", emulator="kvm",
+                                 provider="pvm")
+        self.assertNotIn("deviations", df)
+
+    def test_every_deviation_is_documented(self):
+        for d in fs.DEVIATIONS:
+            with self.subTest(d["id"]):
+                self.assertIn(d["engine"], engines.names())
+                self.assertRegex(d["manual"], r"(SDM|APM) Vol\. \d")
+                self.assertTrue(d["what"] and d["seen"])
+                for sc in d["scenarios"]:
+                    self.assertIn(sc, fs.SCENARIOS)
 
     def test_i386_only_scenarios(self):
         self.assertEqual(fs.expected_outcome("x86_64", "overflow"), {"outcome": "error"})
@@ -369,7 +487,7 @@ class CommandLines(unittest.TestCase):
                          "scenario=bogus nonsense colour=red")
 
     def test_qemu_command_kernel(self):
-        cmd = fs.build_qemu_command("x86_64", "/tmp/q.log", kernel="k.elf",
+        cmd = QEMU.command("x86_64", "/tmp/q.log", kernel="k.elf",
                                     cmdline="scenario=page_fault df=ist",
                                     emulator_args="-smp 1 -name 'a b'")
         self.assertEqual(cmd[0], "qemu-system-x86_64")
@@ -385,28 +503,40 @@ class CommandLines(unittest.TestCase):
         self.assertNotIn("-cdrom", cmd)
 
     def test_qemu_command_iso_and_i386(self):
-        cmd = fs.build_qemu_command("i386", "l", iso="x.iso")
+        cmd = QEMU.command("i386", "l", iso="x.iso")
         self.assertEqual(cmd[0], "qemu-system-i386")
         self.assertEqual(cmd[cmd.index("-cdrom") + 1], "x.iso")
         self.assertNotIn("-kernel", cmd)
         self.assertNotIn("-append", cmd)
         with self.assertRaises(ValueError):
-            fs.build_qemu_command("i386", "l")
+            QEMU.command("i386", "l")
 
     def test_empty_append_is_kept(self):
-        cmd = fs.build_qemu_command("i386", "l", kernel="k")
+        cmd = QEMU.command("i386", "l", kernel="k")
         self.assertEqual(cmd[cmd.index("-append") + 1], "")
 
+    def test_accelerator_is_the_engine(self):
+        tcg = QEMU.command("i386", "l", kernel="k")
+        self.assertEqual(tcg[tcg.index("-accel") + 1], "tcg")
+        kvm = engines.get("kvm").command("x86_64", "l", kernel="k", machine="microvm")
+        self.assertEqual(kvm[kvm.index("-accel") + 1], "kvm")
+        self.assertEqual(kvm[kvm.index("-trace") + 1], "kvm_run_exit")
+        self.assertEqual(engines.get("kvm").default_machine, "microvm")
+        # Asking TCG for KVM through extra arguments would read the wrong evidence.
+        for extra in ("-accel kvm", "-enable-kvm", "-M pc,accel=kvm"):
+            with self.assertRaisesRegex(ValueError, "--emulator kvm"):
+                QEMU.command("i386", "l", kernel="k", emulator_args=extra)
+
     def test_grub_cfg(self):
-        cfg = fs.grub_cfg("scenario=page_fault handlers=none")
+        cfg = grub_iso.grub_cfg("scenario=page_fault handlers=none")
         self.assertIn("set timeout=0\n", cfg)
         self.assertIn("set default=0\n", cfg)
         self.assertIn("menuentry \"faultline\" {", cfg)
         self.assertIn("multiboot /boot/faultline.elf scenario=page_fault handlers=none\n", cfg)
         self.assertIn("\tboot\n", cfg)
-        self.assertIn("multiboot /boot/faultline.elf\n", fs.grub_cfg(""))
+        self.assertIn("multiboot /boot/faultline.elf\n", grub_iso.grub_cfg(""))
         self.assertIn("multiboot /boot/faultline.elf 'a$b' 'it'\\''s'\n",
-                      fs.grub_cfg("a$b it's"))
+                      grub_iso.grub_cfg("a$b it's"))
 
     def test_boot_image_prefers_qemu_copy(self):
         d = tempfile.mkdtemp()
@@ -510,7 +640,9 @@ class MatrixChecks(unittest.TestCase):
         r = {"outcome": fields["outcome"], "fields": fields, "result_line": line,
              "vector": int(fields["vector"]) if "vector" in fields else None,
              "symbol": fs.symbolize(fields.get("ip"), self.symbols), "detail": None,
-             "serial": line + "\n"}
+             "serial": line + "\n", "scenario_started": True,
+             "startup": {"steps": ["paging", "GDT", "TSS", "IDT"], "done": True,
+                         "stopped_at": None, "scenario_started": True}}
         for key in ("name", "error_code", "stack", "ip", "sp", "cr2", "reason"):
             r[key] = fields.get(key)
         r.update(over)
@@ -569,8 +701,15 @@ class MatrixChecks(unittest.TestCase):
 
     def test_triple_fault_case(self):
         name = "qemu/x86_64/page_fault handlers=none df=safe"
-        self.assertEqual(self.bm.check(self.cases[name], {"outcome": "triple_fault"},
+        self.assertEqual(self.bm.check(self.cases[name], {"outcome": "triple_fault",
+                                                          "scenario_started": True},
                                        self.symbols), [])
+        # A kernel that died while starting up never ran the scenario: its
+        # triple fault proves nothing about it.
+        died = {"outcome": "triple_fault", "scenario_started": False,
+                "startup": {"steps": ["paging", "GDT", "TSS"], "stopped_at": "TSS"}}
+        self.assertIn("start-up stopped at 'TSS'",
+                      " ".join(self.bm.check(self.cases[name], died, self.symbols)))
         line = "FAULTLINE-RESULT outcome=caught arch=x86_64 vector=8"
         self.assertNotEqual(self.check(name, self.result(line)), [])
 
@@ -611,12 +750,13 @@ case "$1" in
   result-partial) printf 'FAULTLINE-RESULT outcome=cau'; exec sleep 30 ;;
   hang) exec sleep 30 ;;
   exit3) echo 'qemu: something broke' >&2; exit 3 ;;
+  kvm-error) printf 'KVM internal error. Suberror: 1\\nemulation failure\\n' >&2; exec sleep 30 ;;
 esac
 """
 
 
 class RunProcess(unittest.TestCase):
-    """run_qemu's process handling, with a shell script as the emulator."""
+    """The QEMU engine's process handling, with a shell script as the emulator."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp()
@@ -628,35 +768,132 @@ class RunProcess(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir)
 
+    def boot(self, argv, timeout, grace=0.0, engine=QEMU):
+        proc, run = engine._boot([self.fake] + argv,
+                                 base.Spec("x86_64", timeout=timeout, grace=grace))
+        base.reap(proc)
+        run["exit_status"] = proc.returncode
+        return run
+
     def test_result_line_stops_the_run_and_kills(self):
-        run = fs.run_qemu([self.fake, "result-then-hang", CAUGHT], timeout=10, grace=0.1)
+        run = self.boot(["result-then-hang", CAUGHT], timeout=10, grace=0.1)
         self.assertFalse(run["timed_out"])
         self.assertTrue(run["result_seen"])
         self.assertLess(run["seconds"], 5)
         self.assertEqual(run["exit_status"], -9)   # killed, and reaped
         self.assertEqual(fs.find_result_line(run["serial_bytes"]), CAUGHT)
-        self.assertEqual(fs._live, set())
+        self.assertEqual(base.live_processes(), set())
 
     def test_incomplete_result_line_times_out(self):
-        run = fs.run_qemu([self.fake, "result-partial"], timeout=0.5, grace=0.1)
+        run = self.boot(["result-partial"], timeout=0.5, grace=0.1)
         self.assertTrue(run["timed_out"])
         self.assertIsNone(fs.find_result_line(run["serial_bytes"]))
-        self.assertEqual(fs.classify("", None, run["timed_out"], run["exit_status"])[0],
-                         "timeout")
+        self.assertEqual(fs.classify(None, run["timed_out"], run["exit_status"])[0], "timeout")
 
     def test_timeout_kills(self):
-        run = fs.run_qemu([self.fake, "hang"], timeout=0.3)
+        run = self.boot(["hang"], timeout=0.3)
         self.assertTrue(run["timed_out"])
         self.assertEqual(run["exit_status"], -9)
 
     def test_exit_without_result(self):
-        err = os.path.join(self.dir, "stderr")
-        run = fs.run_qemu([self.fake, "exit3"], timeout=5, stderr_path=err)
+        run = self.boot(["exit3"], timeout=5)
         self.assertFalse(run["timed_out"])
         self.assertEqual(run["exit_status"], 3)
         self.assertEqual(fs.clean_serial(run["serial_bytes"]), "booting\n")
-        with open(err) as f:
-            self.assertIn("something broke", f.read())
+        self.assertIn("something broke", run["stderr_text"])
+
+    def test_kvm_internal_error_stops_the_boot_at_once(self):
+        # QEMU pauses the guest and waits; the engine must not wait for its timeout.
+        run = self.boot(["kvm-error"], timeout=20, engine=engines.get("kvm"))
+        self.assertFalse(run["timed_out"])
+        self.assertLess(run["seconds"], 5)
+        self.assertIn("KVM internal error", engines.get("kvm").failure(run))
+
+
+class RunReport(unittest.TestCase):
+    """tools/run-report: what `make run` tells the learner afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        loader = importlib.machinery.SourceFileLoader("run_report",
+                                                      os.path.join(TOOLS, "run-report"))
+        spec = importlib.util.spec_from_loader("run_report", loader)
+        cls.mod = importlib.util.module_from_spec(spec)
+        loader.exec_module(cls.mod)
+
+    def report(self, emulator, arch, log="", stderr="", serial=""):
+        d = tempfile.mkdtemp()
+        try:
+            paths = []
+            for name, text in (("log", log), ("stderr", stderr), ("serial", serial)):
+                paths.append(os.path.join(d, name))
+                with open(paths[-1], "w") as f:
+                    f.write(text)
+            return "\n".join(self.mod.report(engines.get(emulator), arch, *paths))
+        finally:
+            shutil.rmtree(d)
+
+    def test_triple_fault(self):
+        text = self.report("qemu", "x86_64", log="CPU Reset (CPU 0)\nTriple fault\n",
+                           serial="faultline x86_64: start-up: paging GDT TSS IDT ok\r\n"
+                                  "faultline x86_64: scenario=page_fault handlers=none "
+                                  "df=safe: running\r\n")
+        self.assertIn("TRIPLE FAULT", text)
+        self.assertIn("QEMU TCG's own evidence:\n  Triple fault", text)
+
+    def test_died_while_starting_up(self):
+        text = self.report("kvm", "i386", log="kvm_run_exit cpu_index 0, reason 8\n",
+                           serial="faultline i386: start-up: paging")
+        self.assertIn("died in\nits start-up step 'paging'", text)
+        self.assertNotIn("TRIPLE FAULT", text)
+
+    def test_engine_breakdown(self):
+        text = self.report("kvm", "x86_64", stderr=Evidence.KVM_ERROR)
+        self.assertIn("KVM stopped working: KVM internal error", text)
+        self.assertIn("not the CPU", text)
+
+    def test_result_line(self):
+        self.assertIn(CAUGHT, self.report("qemu", "x86_64", serial=CAUGHT + "\r\n"))
+
+
+class Engines(unittest.TestCase):
+    def test_registry(self):
+        self.assertEqual(engines.names(), ("qemu", "bochs", "kvm"))
+        with self.assertRaisesRegex(fs.ToolError, "valid: qemu, bochs, kvm"):
+            engines.get("vmware")
+        self.assertEqual(engines.parse_list("both"), ("qemu", "bochs"))
+        self.assertEqual(engines.parse_list("all"), ("qemu", "bochs", "kvm"))
+        self.assertEqual(engines.parse_list("kvm,qemu"), ("kvm", "qemu"))
+        with self.assertRaises(fs.ToolError):
+            engines.parse_list("qemu,nope")
+
+    def test_every_engine_implements_the_interface(self):
+        for e in engines.all_engines():
+            with self.subTest(e.name):
+                for method in ("version", "check", "run", "capture_vga", "triple_fault"):
+                    self.assertIsNot(getattr(type(e), method), getattr(base.Engine, method))
+                self.assertTrue(e.title and e.boots and e.default_timeout > 0)
+
+    def test_kvm_device_problems(self):
+        self.assertIn("does not exist", engines_kvm.device_problem("/nonexistent/kvm"))
+        path = os.path.join(tempfile.mkdtemp(), "kvm")
+        try:
+            open(path, "w").close()
+            self.assertIn("does not answer KVM_GET_API_VERSION",
+                          engines_kvm.device_problem(path))
+        finally:
+            shutil.rmtree(os.path.dirname(path))
+
+    def test_kvm_provider(self):
+        d = tempfile.mkdtemp()
+        try:
+            self.assertEqual(engines_kvm.provider(d)[1], "unknown")
+            os.mkdir(os.path.join(d, "kvm_amd"))
+            self.assertEqual(engines_kvm.provider(d)[:2], ("kvm_amd", "svm"))
+            os.mkdir(os.path.join(d, "kvm_pvm"))
+            self.assertEqual(engines_kvm.provider(d)[:2], ("kvm_pvm", "pvm"))
+        finally:
+            shutil.rmtree(d)
 
 
 if __name__ == "__main__":

@@ -1,44 +1,50 @@
-"""faultline host tooling: the scenario vocabulary, the expected outcomes, and
-the logic of booting one scenario in an emulator and judging what happened.
+"""faultline host tooling: the scenario vocabulary, what the manuals say each
+scenario must do, what each engine is known to do instead, and the logic of
+booting one scenario and judging what happened.
 
 Python 3 standard library only. Imported by tools/run-scenario (the command
 line front end), tests/boot_matrix.py (which calls run_scenario() directly,
-many boots in parallel) and tests/test_run_scenario.py (unit tests of the
-pure functions: no emulator needed).
+many boots in parallel), the grader, the golden screens, the benchmark, and
+tests/test_run_scenario.py (unit tests of the pure functions: no emulator).
+The engines themselves (QEMU's TCG, KVM, Bochs) are tools/engines/, one
+module each behind one interface.
 
 The kernel's side of the contract (see kernel/kmain.c, kernel/fault_report.c):
   * every line of the screen is mirrored on COM1, lines end in \\r\\n;
+  * before the scenario it announces each start-up step on one line,
+        faultline i386: start-up: paging GDT TSS IDT ok
+    then "faultline i386: scenario=... : running", so a kernel that died
+    while starting up is told apart from a scenario that faulted;
   * the last line is one result line:
         FAULTLINE-RESULT outcome=caught arch=x86_64 vector=14 name=#PF ...
         FAULTLINE-RESULT outcome=error arch=i386 reason="unknown scenario 'foo' (...)"
     values are bare tokens or double-quoted strings that may hold spaces;
   * outcome from the kernel is caught | error | no_fault. A triple fault never
-    reaches the kernel: only the emulator's own log can show it.
+    reaches the kernel: only the engine's own evidence can show it.
 """
 
-import fcntl
 import json
 import os
 import re
-import selectors
-import shlex
 import shutil
-import signal
 import subprocess
-import tempfile
-import threading
-import time
 from functools import lru_cache
+
+import engines
+from engines import base
+from engines import qemu as engines_qemu
+# Re-exported: the runner library's callers use these through this module.
+from engines.base import (ToolError, Interrupted, RESULT_PREFIX, clean_serial,  # noqa: F401
+                          find_result_line, has_complete_result_line, read_bytes,
+                          file_stamp, kill_all_running, default_build_dir, REPO_ROOT)
 
 # --------------------------------------------------------------------------
 # Vocabulary
 # --------------------------------------------------------------------------
 
 ARCHES = ("i386", "x86_64")
-EMULATORS = ("qemu", "bochs")
+EMULATORS = engines.names()           # ("qemu", "bochs", "kvm")
 BOOT_MODES = ("kernel", "iso")
-
-RESULT_PREFIX = "FAULTLINE-RESULT "
 
 # Outcomes the kernel itself can report, and all outcomes the tool reports.
 KERNEL_OUTCOMES = ("caught", "error", "no_fault")
@@ -137,14 +143,114 @@ MACHINE_SCENARIOS = (("page_fault", "all", "safe"), ("stack_overflow", "all", "s
                      ("stack_overflow", "all", "stack"), ("page_fault", "df", "stack"),
                      ("x87_error", "all", "safe"))
 
-# What an emulator does differently from the hardware, measured here:
-# (emulator, scenario) -> the outcome it gives instead, and why.
-EMULATOR_LIMITS = {
-    ("qemu", "simd_error"): {
-        "outcome": "no_fault", "reason": "scenario_returned",
-        "why": "QEMU 7.2's TCG does not raise SIMD floating-point exceptions (#XM): "
-               "the division completes; Bochs raises #XM"},
-}
+# cr2 expectations: an exact value, or a rule checked by cr2_problems():
+#   GUARD_PAGE   inside the guard page below the kernel stack;
+#   FRAME_PUSH   ...and where the CPU was pushing the #PF frame when that push
+#                faulted: the second #PF's address. "Processors update CR2
+#                whenever a page fault is detected ... even if the page fault
+#                results in a double fault" (SDM Vol. 3A 6.15, Interrupt 14,
+#                the footnote to "Contents of the CR2 register");
+#   FIRST_FAULT  ...but not there: the first #PF's address. With no #PF gate
+#                (handlers=df) that is right: delivery fails at the IDT
+#                before any frame is pushed, so there is no second #PF.
+GUARD_PAGE = "guard_page"
+FRAME_PUSH = "frame_push"
+FIRST_FAULT = "first_fault"
+EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": FRAME_PUSH}
+
+
+# --------------------------------------------------------------------------
+# Where an engine is not the architecture
+# --------------------------------------------------------------------------
+
+# What an engine does instead of what the manuals require, measured here. The
+# tests expect the manual's behaviour from every engine, except exactly these:
+# an engine that stops deviating (a newer QEMU, another KVM) then fails its
+# test with a message that says so.
+#
+#   id         short name, used in test output and the README
+#   engine     an engines/ name; provider: for kvm, the module behind /dev/kvm
+#              ("pvm", "vmx", "svm"; see engines/kvm.py), None for any
+#   arch       None for both
+#   scenarios  the scenarios it affects, in configs (None: every configuration)
+#   instead    what the engine gives: with "outcome", the whole expectation;
+#              without, the keys it changes (e.g. cr2)
+#   what       what happens, for people; manual: the section it departs from
+#   seen       the engine and version it was measured on
+#   column     True: the deviation stops every scenario on that arch, so the
+#              matrix boots one case to prove it and says why it skips the rest
+ALL_SCENARIOS = tuple(SCENARIOS)
+_PVM_SEEN = "QEMU 7.2.22 with KVM from kvm_pvm (Linux 6.18.44), Debian 12"
+DEVIATIONS = (
+    {"id": "tcg-no-xm", "engine": "qemu", "provider": None, "arch": None,
+     "scenarios": ("simd_error",), "configs": None,
+     "instead": {"outcome": "no_fault", "reason": "scenario_returned"},
+     "what": "QEMU's TCG does not raise SIMD floating-point exceptions (#XM): the "
+             "unmasked SSE division by zero completes and the scenario returns",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 19 (#XM): an unmasked SIMD "
+               "floating-point exception with CR4.OSXMMEXCPT=1 raises #XM",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "pvm-no-32bit-paging", "engine": "kvm", "provider": "pvm", "arch": "i386",
+     "scenarios": ALL_SCENARIOS, "configs": None, "column": True,
+     "instead": {"outcome": "triple_fault", "startup_stopped_at": "paging"},
+     "what": "PVM runs a 32-bit protected-mode guest only in KVM's instruction "
+             "emulator, and shuts the VM down (KVM_EXIT_SHUTDOWN) when the kernel "
+             "turns on 32-bit paging (CR0.PG=1): no scenario is reached",
+     "manual": "SDM Vol. 3A 4.1.1 and 4.1.2: setting CR0.PG with CR0.PE=1 and "
+               "CR4.PAE=0 turns on 32-bit paging",
+     "seen": _PVM_SEEN},
+    {"id": "pvm-int3", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("breakpoint",), "configs": None,
+     "instead": {"outcome": "error", "failure": "KVM internal error"},
+     "what": "KVM's instruction emulator gives up on INT3 (\"KVM internal error\", "
+             "an emulation failure) instead of delivering #BP",
+     "manual": "SDM Vol. 2A, INT n/INTO/INT3; Vol. 3A 6.15, Interrupt 3",
+     "seen": _PVM_SEEN},
+    {"id": "pvm-fpu", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("x87_error", "simd_error"), "configs": None,
+     "instead": {"outcome": "error", "failure": "KVM internal error"},
+     "what": "after the kernel writes CR0 (and CR4) to set up the FPU, KVM's "
+             "instruction emulator meets FLDCW or LDMXCSR and gives up "
+             "(\"KVM internal error\", an emulation failure)",
+     "manual": "SDM Vol. 3A 6.15, Interrupts 16 (#MF) and 19 (#XM)",
+     "seen": _PVM_SEEN},
+    {"id": "kvm-df-keeps-cr2", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("stack_overflow",), "configs": (("all", "safe"),),
+     "instead": {"cr2": FIRST_FAULT},
+     "what": "when pushing the #PF frame faults and the second #PF becomes #DF, CR2 "
+             "keeps the first #PF's address (KVM queues a #PF's address and drops "
+             "it when kvm_multiple_exception turns the pair into #DF)",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 14, footnote 1: processors update CR2 "
+               "whenever a page fault is detected, even if it results in a double fault",
+     "seen": _PVM_SEEN},
+)
+
+
+def deviation_note(d):
+    """A deviation as --list and the README show it."""
+    engine = d["engine"] + ("/" + d["provider"] if d["provider"] else "")
+    return {"id": d["id"], "engine": engine, "arch": d["arch"], "what": d["what"],
+            "manual": d["manual"], "seen": d["seen"]}
+
+
+def column_deviation(engine, arch):
+    """The known deviation ("column") that stops every scenario of `arch` on
+    `engine` (an engines/ Engine) here, or None."""
+    for d in DEVIATIONS:
+        if (d.get("column") and d["engine"] == engine.name
+                and d["provider"] in (None, engine.provider()) and d["arch"] in (None, arch)):
+            return d
+    return None
+
+
+def deviations_for(emulator, provider, arch, scenario, handlers, df):
+    """The known deviations of this engine on this boot, in DEVIATIONS order."""
+    return [d for d in DEVIATIONS
+            if d["engine"] == emulator
+            and d["provider"] in (None, provider)
+            and d["arch"] in (None, arch)
+            and scenario in d["scenarios"]
+            and (d["configs"] is None or (handlers, df) in d["configs"])]
 
 # Vectors no scenario raises, and why (the "why" of --list's coverage).
 NOT_RAISED = {
@@ -182,9 +288,10 @@ def vector_coverage():
                              "how": "or any scenario with handlers=df"}
             elif name and arch in scenario_arches(name):
                 row[arch] = {"scenario": name}
-                limit = [l["why"] for (emu, sc), l in EMULATOR_LIMITS.items() if sc == name]
-                if limit:
-                    row[arch]["emulator_limits"] = limit
+                seen = [deviation_note(d) for d in DEVIATIONS
+                         if name in d["scenarios"] and d["arch"] in (None, arch)]
+                if seen:
+                    row[arch]["deviations"] = seen
             elif arch == "x86_64" and v in X86_64_ONLY_NOT:
                 row[arch] = {"scenario": None, "why": X86_64_ONLY_NOT[v]}
             elif v in RESERVED_VECTORS:
@@ -198,19 +305,17 @@ def vector_coverage():
 EXPECTED_ERROR_CODE = {DF_VECTOR: "0x0", 14: "0x2", 13: "0xfff8",
                        10: "0xfff8", 11: "0x28", 12: "0x28"}
 
-# cr2 expectations: an exact value, or GUARD_PAGE meaning "inside the guard
-# page below the kernel stack" (needs the kernel_stack symbol to check).
-GUARD_PAGE = "guard_page"
-EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": GUARD_PAGE}
 
 
 def config_label(handlers, df):
     return "handlers=%s df=%s" % (handlers, df)
 
 
-def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None):
-    """What booting `scenario` with handlers/df on `arch` must produce (on
-    `emulator`, when it is known to differ from the hardware).
+def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None, provider=None):
+    """What booting `scenario` with handlers/df on `arch` must produce: what
+    the manuals require, or, on `emulator` (and, for kvm, `provider`), that
+    engine's known deviation (DEVIATIONS), whose ids are then listed under
+    "deviations".
 
     Returns a dict: {"outcome": "triple_fault"} or {"outcome": "caught",
     "vector", "name", "stack", "error_code", "cr2", "function"}, where
@@ -227,13 +332,24 @@ def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None):
         df = "safe"
     if df not in DF_MODES:
         raise ValueError("unknown df %r for %s" % (df, arch))
-    info = SCENARIOS[scenario]
-    df_stack = SAFE_STACK[arch] if df == "safe" else "kernel"
     if arch not in scenario_arches(scenario):
         return {"outcome": "error"}
-    limit = EMULATOR_LIMITS.get((emulator, scenario))
-    if limit:
-        return {"outcome": limit["outcome"], "reason": limit["reason"]}
+    expect = architectural_outcome(arch, scenario, handlers, df)
+    deviations = deviations_for(emulator, provider, arch, scenario, handlers, df)
+    for d in deviations:
+        if "outcome" in d["instead"]:
+            expect = dict(d["instead"])
+        elif expect["outcome"] == "caught":
+            expect.update(d["instead"])
+    if deviations:
+        expect["deviations"] = [d["id"] for d in deviations]
+    return expect
+
+
+def architectural_outcome(arch, scenario, handlers, df):
+    """expected_outcome() as the SDM and the APM have it (df normalised)."""
+    info = SCENARIOS[scenario]
+    df_stack = SAFE_STACK[arch] if df == "safe" else "kernel"
     if scenario == "nested_fault" and handlers == "all":
         # The guard's report: the nested #PF, named as an error of the kernel.
         return {"outcome": "error", "reason": "nested_fault", "vector": 14, "name": "#PF"}
@@ -252,15 +368,64 @@ def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None):
         vector, name, stack = DF_VECTOR, DF_NAME, df_stack
     else:
         vector, name, stack = info["vector"], info["name"], "kernel"
+    cr2 = EXPECTED_CR2.get(scenario)
+    if cr2 == FRAME_PUSH and handlers != "all":
+        cr2 = FIRST_FAULT            # no #PF gate: no frame was ever pushed
     return {
         "outcome": "caught",
         "vector": vector,
         "name": name,
         "stack": stack,
         "error_code": EXPECTED_ERROR_CODE.get(vector),
-        "cr2": EXPECTED_CR2.get(scenario),
+        "cr2": cr2,
         "function": info["function"],
     }
+
+
+def pf_frame_range(arch, sp):
+    """[low, high): where the CPU pushes a #PF frame (with its error code) for
+    a fault at sp, with no privilege change. 64-bit mode aligns RSP down to 16
+    bytes, then pushes SS, RSP, RFLAGS, CS, RIP and the error code, 8 bytes
+    each (SDM Vol. 3A 6.14.2, Figure 6-9). 32-bit: EFLAGS, CS, EIP and the
+    error code, 4 bytes each, right below ESP (6.12.1, Figure 6-4)."""
+    if arch == "x86_64":
+        top = sp & ~0xF
+        return top - 6 * 8, top
+    return sp - 4 * 4, sp
+
+
+def cr2_problems(rule, arch, cr2, sp, kernel_stack):
+    """What is wrong with cr2 under rule (GUARD_PAGE, FRAME_PUSH,
+    FIRST_FAULT, or an exact "0x..." value); [] when it is right. cr2, sp and
+    kernel_stack (the guard page's address) are ints or None."""
+    if rule is None:
+        return []
+    if rule not in (GUARD_PAGE, FRAME_PUSH, FIRST_FAULT):
+        return [] if cr2 is not None and cr2 == int(rule, 16) else [
+            "cr2=%s, expected %s" % (_hex(cr2), rule)]
+    if kernel_stack is None:
+        return ["no symbol %s to check cr2 against" % KERNEL_STACK_SYMBOL]
+    if cr2 is None or not kernel_stack <= cr2 < kernel_stack + PAGE_SIZE:
+        return ["cr2=%s not in the guard page [0x%x, 0x%x)"
+                % (_hex(cr2), kernel_stack, kernel_stack + PAGE_SIZE)]
+    if rule == GUARD_PAGE:
+        return []
+    if sp is None:
+        return ["no sp to check cr2 against"]
+    low, high = pf_frame_range(arch, sp)
+    inside = low <= cr2 < high
+    if rule == FRAME_PUSH and not inside:
+        return ["cr2=0x%x is not where the CPU pushed the #PF frame [0x%x, 0x%x) for "
+                "sp=0x%x: not the second #PF's address (SDM Vol. 3A 6.15, Interrupt 14: "
+                "CR2 is updated even when the #PF becomes #DF)" % (cr2, low, high, sp)]
+    if rule == FIRST_FAULT and inside:
+        return ["cr2=0x%x is where the CPU pushed the #PF frame [0x%x, 0x%x): the "
+                "second #PF's address, as the SDM says, not the first's" % (cr2, low, high)]
+    return []
+
+
+def _hex(value):
+    return "0x%x" % value if isinstance(value, int) else repr(value)
 
 
 def expected_table():
@@ -280,9 +445,9 @@ def expected_table():
             "arches": list(scenario_arches(name)),
             "expected": per_arch,
         }
-        limits = {emu: l["why"] for (emu, sc), l in EMULATOR_LIMITS.items() if sc == name}
-        if limits:
-            entry["emulator_limits"] = limits
+        seen = [deviation_note(d) for d in DEVIATIONS if name in d["scenarios"]]
+        if seen:
+            entry["deviations"] = seen
         scenarios.append(entry)
     return {
         "arches": {a: {"safe_stack": SAFE_STACK[a], "df_safe_spelling": DF_SAFE_SPELLING[a]}
@@ -356,127 +521,9 @@ def build_cmdline(scenario=None, kargs=None):
     return kargs
 
 
-QEMU_BINARIES = {"i386": "qemu-system-i386", "x86_64": "qemu-system-x86_64"}
-QEMU_BASE_ARGS = ["-m", "128M", "-display", "none", "-no-reboot",
-                  "-serial", "stdio", "-monitor", "none"]
-# "pc" is the PC a learner boots (BIOS, VGA, CD-ROM: the GRUB ISO); "microvm"
-# boots a multiboot kernel with -kernel in about half the time (no BIOS, no
-# VGA: the screen goes nowhere, COM1 and isa-debug-exit are there), which is
-# what the bulk of the boot matrix uses.
-MACHINES = ("pc", "microvm")
-QEMU_EXIT_DEVICE = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-
-
-def build_qemu_command(arch, log_file, kernel=None, cmdline="", iso=None,
-                       emulator_args=None, machine="pc"):
-    """The argv for one headless QEMU boot (kernel= for -kernel, iso= for -cdrom).
-
-    emulator_args: a string (shlex-split) or a list, appended last.
-    """
-    if arch not in QEMU_BINARIES:
-        raise ValueError("unknown arch %r" % (arch,))
-    if (kernel is None) == (iso is None):
-        raise ValueError("give exactly one of kernel= or iso=")
-    if machine not in MACHINES or (iso is not None and machine != "pc"):
-        raise ValueError("machine %r cannot boot this (a CD needs pc)" % (machine,))
-    cmd = [QEMU_BINARIES[arch], "-M", machine] + QEMU_BASE_ARGS + [
-        "-d", "cpu_reset,guest_errors", "-D", str(log_file)] + QEMU_EXIT_DEVICE
-    if iso is not None:
-        cmd += ["-cdrom", str(iso)]
-    else:
-        cmd += ["-kernel", str(kernel), "-append", cmdline]
-    if emulator_args:
-        if isinstance(emulator_args, str):
-            emulator_args = shlex.split(emulator_args)
-        cmd += list(emulator_args)
-    return cmd
-
-
-_GRUB_PLAIN_WORD = re.compile(r"^[A-Za-z0-9_=.,:/+@%-]+$")
-
-
-def grub_quote(word):
-    """Quote one word for grub.cfg so GRUB passes it through unchanged."""
-    if _GRUB_PLAIN_WORD.match(word):
-        return word
-    return "'" + word.replace("'", "'\\''") + "'"
-
-
-def grub_cfg(cmdline, kernel_path="/boot/faultline.elf"):
-    args = " ".join(grub_quote(w) for w in cmdline.split())
-    line = "multiboot %s%s" % (kernel_path, (" " + args) if args else "")
-    return ("set timeout=0\n"
-            "set default=0\n"
-            "menuentry \"faultline\" {\n"
-            "\t%s\n"
-            "\tboot\n"
-            "}\n" % line)
-
-
-GRUB_PLATFORM_DIR = "/usr/lib/grub/i386-pc"
-
-
-def grub_modules():
-    """The GRUB modules the ISOs carry: one list, shared with the Makefile."""
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub-modules")) as f:
-        return " ".join(f.read().split())
-
-
-def make_iso(elf, cmdline, workdir):
-    """Build a minimal GRUB ISO in workdir that boots elf with cmdline.
-
-    Returns the ISO's path; raises ToolError when grub-mkrescue fails.
-    """
-    root = os.path.join(workdir, "iso")
-    os.makedirs(os.path.join(root, "boot", "grub"))
-    shutil.copyfile(elf, os.path.join(root, "boot", "faultline.elf"))
-    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
-        f.write(grub_cfg(cmdline))
-    iso = os.path.join(workdir, "faultline.iso")
-    cmd = ["grub-mkrescue", "-o", iso, root,
-           "--install-modules=" + grub_modules(),
-           "--fonts=", "--locales=", "--themes=", "-d", GRUB_PLATFORM_DIR]
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT)
-    if proc.returncode != 0 or not os.path.exists(iso):
-        tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-5:]
-        raise ToolError("grub-mkrescue failed (status %d): %s"
-                        % (proc.returncode, " | ".join(tail)))
-    return iso
-
-
 # --------------------------------------------------------------------------
-# Result line parsing
+# What the kernel said
 # --------------------------------------------------------------------------
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def clean_serial(data):
-    """Serial bytes (or text) -> text with \\r removed."""
-    if isinstance(data, bytes):
-        data = data.decode("utf-8", "backslashreplace")
-    return data.replace("\r", "")
-
-
-def find_result_line(serial):
-    """The last complete (newline-terminated) result line in the serial text.
-
-    A line counts when, after stripping ANSI escapes and surrounding blanks,
-    it starts with "FAULTLINE-RESULT ". Returns it (stripped) or None.
-    """
-    lines = clean_serial(serial).split("\n")
-    complete = lines[:-1]  # the last piece has no newline yet
-    for line in reversed(complete):
-        line = _ANSI.sub("", line).strip()
-        if line.startswith(RESULT_PREFIX):
-            return line
-    return None
-
-
-def has_complete_result_line(serial):
-    return find_result_line(serial) is not None
-
 
 class ResultLineError(ValueError):
     """A line that starts like a result line but breaks its format."""
@@ -541,17 +588,32 @@ def parse_result_line(line):
     return fields
 
 
+_STARTUP = re.compile(r"^faultline \S+: start-up:(.*)$", re.M)
+_RUNNING = re.compile(r"^faultline \S+: scenario=.*: running$", re.M)
+STARTUP_DONE = "ok"
+
+
+def parse_startup(serial):
+    """What the kernel announced before its scenario (kernel/kmain.c).
+
+    Returns {"steps": [...], "done": bool, "stopped_at": step or None,
+    "scenario_started": bool}: stopped_at is the step the kernel began and
+    never finished (the last one announced, when "ok" never came).
+    """
+    text = clean_serial(serial)
+    m = _STARTUP.search(text)
+    steps = m.group(1).split() if m else []
+    done = bool(steps) and steps[-1] == STARTUP_DONE
+    if done:
+        steps = steps[:-1]
+    return {"steps": steps, "done": done,
+            "stopped_at": steps[-1] if steps and not done else None,
+            "scenario_started": _RUNNING.search(text) is not None}
+
+
 # --------------------------------------------------------------------------
 # Classification
 # --------------------------------------------------------------------------
-
-# Each emulator's own words for a triple fault. QEMU (-d cpu_reset): "Triple
-# fault". Bochs: "exception(): 3rd (13) exception with no resolution", followed
-# by ", shutdown status is 00h, resetting" when reset_on_triple_fault=1, or
-# logged as a PANIC (and stopped in the debugger) when it is 0.
-TRIPLE_FAULT_EVIDENCE = "Triple fault"
-BOCHS_TRIPLE_FAULT = re.compile(r"3rd \(\d+\) exception with no resolution")
-
 
 # Lines of QEMU's register dumps (after "CPU Reset"): "EAX=...", "ES =0000 ...",
 # "XMM00=...", "CPU Reset (CPU 0)". What is left is worth showing a person.
@@ -563,20 +625,19 @@ def interesting_log_lines(log_text):
             if l.strip() and not _REGISTER_DUMP.match(l)]
 
 
-def log_shows_triple_fault(log_text):
-    return bool(log_text) and (TRIPLE_FAULT_EVIDENCE in log_text
-                               or BOCHS_TRIPLE_FAULT.search(log_text) is not None)
-
-
-def classify(log_text, fields, timed_out, exit_status=None, log_tail=None):
+def classify(fields, timed_out, exit_status=None, triple_fault=None, failure=None,
+             log_tail=None):
     """Decide the outcome. Returns (outcome, detail).
 
-    triple_fault iff the emulator log says "Triple fault" (its own evidence,
-    never the kernel's word); else the kernel's result outcome; else timeout;
-    else error (the emulator ended without a result line).
+    triple_fault: the engine's own words for one (engine.triple_fault()),
+    never the kernel's; failure: the engine's own breakdown (engine.failure()).
+    Then the kernel's result outcome; else timeout; else error (the engine
+    ended without a result line).
     """
-    if log_shows_triple_fault(log_text):
-        return "triple_fault", None
+    if failure:
+        return "error", failure
+    if triple_fault:
+        return "triple_fault", triple_fault
     if fields is not None:
         outcome = fields.get("outcome")
         if outcome in KERNEL_OUTCOMES:
@@ -585,8 +646,6 @@ def classify(log_text, fields, timed_out, exit_status=None, log_tail=None):
     if timed_out:
         return "timeout", None
     detail = "emulator exited with status %s without a result line" % (exit_status,)
-    if log_tail is None:
-        log_tail = interesting_log_lines(log_text)[-5:]
     if log_tail:
         detail += ": " + " | ".join(log_tail)
     return "error", detail
@@ -679,437 +738,55 @@ def load_symbols(elf):
 
 
 # --------------------------------------------------------------------------
-# Files of a build
+# Files of a build, and the host
 # --------------------------------------------------------------------------
 
-class ToolError(Exception):
-    """A problem with the host set-up (missing build, emulator, tool)."""
-
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def default_build_dir(arch):
-    return os.path.join(REPO_ROOT, "build", arch)
-
-
-def boot_image(build_dir):
-    """What QEMU -kernel gets: faultline-qemu.elf (x86_64's elf32 copy) if present."""
-    qemu_elf = os.path.join(build_dir, "faultline-qemu.elf")
-    if os.path.exists(qemu_elf):
-        return qemu_elf
-    return os.path.join(build_dir, "faultline.elf")
+boot_image = engines_qemu.boot_image      # what QEMU -kernel gets
 
 
 def symbol_elf(build_dir):
     return os.path.join(build_dir, "faultline.elf")
 
 
-def _show_path(path):
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
-
-
-def setup_hint():
-    if os.path.exists(os.path.join(REPO_ROOT, "tools", "setup")):
-        return "run tools/setup"
-    return "install it with: sudo apt-get install qemu-system-x86"
-
-
 def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None):
     """Raise ToolError naming the first missing thing and how to get it."""
-    if emulator == "bochs":
-        return check_bochs_host(arch, build_dir or default_build_dir(arch), kernel)
-    if emulator != "qemu":
-        raise ToolError("unknown emulator %r (valid: qemu, bochs)" % (emulator,))
-    binary = QEMU_BINARIES[arch]
-    if shutil.which(binary) is None:
-        raise ToolError("%s not found: %s" % (binary, setup_hint()))
-    build_dir = build_dir or default_build_dir(arch)
-    if kernel is None:
-        image = boot_image(build_dir) if boot == "kernel" else bochs_iso(build_dir)
-        if not os.path.exists(image):
-            raise ToolError("%s not found: build it with `make ARCH=%s`"
-                            % (_show_path(image), arch))
-    elif not os.path.exists(kernel):
-        raise ToolError("kernel image %s not found" % kernel)
-    if boot == "iso" and kernel is not None:   # a custom kernel: an ISO is made
-        for tool, pkg in (("grub-mkrescue", "grub-common grub-pc-bin"),
-                          ("xorriso", "xorriso"), ("mformat", "mtools")):
-            if shutil.which(tool) is None:
-                raise ToolError("%s not found (needed for --boot iso): "
-                                "sudo apt-get install %s" % (tool, pkg))
-        if not os.path.isdir(GRUB_PLATFORM_DIR):
-            raise ToolError("%s not found (needed for --boot iso): "
-                            "sudo apt-get install grub-pc-bin" % GRUB_PLATFORM_DIR)
-
-
-def check_bochs_host(arch, build_dir, kernel=None):
-    if kernel is not None:
-        raise ToolError("--kernel is for QEMU; Bochs boots %s"
-                        % _show_path(bochs_iso(build_dir)))
-    if shutil.which("bochs") is None:
-        raise ToolError("bochs not found: %s" % setup_hint())
-    for path, pkg in (("/usr/share/bochs/BIOS-bochs-latest", "bochsbios"),
-                      ("/usr/share/bochs/VGABIOS-lgpl-latest", "vgabios")):
-        if not os.path.exists(path):
-            raise ToolError("%s not found: sudo apt-get install %s" % (path, pkg))
-    if not os.path.exists(bochs_iso(build_dir)):
-        raise ToolError("%s not found: build it with `make ARCH=%s`"
-                        % (_show_path(bochs_iso(build_dir)), arch))
+    engines.get(emulator).check(arch, boot, build_dir or default_build_dir(arch), kernel)
 
 
 # --------------------------------------------------------------------------
-# Bochs
+# One boot
 # --------------------------------------------------------------------------
 
-BOCHSRC = os.path.join(REPO_ROOT, "bochsrc")
-MKKARGS = os.path.join(REPO_ROOT, "tools", "mkkargs")
-
-
-def bochs_iso(build_dir):
-    """The ISO whose GRUB reads the command line from a floppy (tools/mkkargs)."""
-    return os.path.join(build_dir, "faultline-kargs.iso")
-
-
-def bochs_environment(iso, kargs_img, serial, log, reset=False):
-    """The variables bochsrc expands: headless (rfb waiting for nobody)."""
-    env = dict(os.environ)
-    env.update({
-        "FAULTLINE_ISO": iso,
-        "FAULTLINE_KARGS": kargs_img,
-        "FAULTLINE_DISPLAY": "rfb",
-        "FAULTLINE_DISPLAY_OPTIONS": "timeout=0",
-        "FAULTLINE_SERIAL": serial,
-        "FAULTLINE_LOG": log,
-        "FAULTLINE_RESET": "1" if reset else "0",
-    })
-    return env
-
-
-def build_bochs_command(rc_file, emulator_args=None):
-    """bochs -q: no start menu; -rc: debugger commands. Extra arguments are
-    bochsrc lines, e.g. 'cpu: ips=4000000'."""
-    cmd = ["bochs", "-q", "-f", BOCHSRC, "-rc", rc_file]
-    if emulator_args:
-        cmd += shlex.split(emulator_args)
-    return cmd
-
-
-# The debugger script of a headless run: continue; when Bochs stops (a
-# triple-fault panic, the kernel's shutdown port, or our SIGINT once the
-# result line is in), dump the registers and quit.
-BOCHS_HEADLESS_RC = "c\nr\nquit\n"
-
-
-# Bochs 2.7's rfb display binds a port from 5900 up with SO_REUSEADDR and only
-# then listens. Two Bochs starting together can both bind the same port; the
-# second one's listen() fails, its loop then retries bind() on the already
-# bound socket for every port, and it panics "RFB could not bind any port
-# between 5900 and 5949" and crashes. So Bochs starts one at a time, across
-# processes (a lock file), each holding the lock until its server listens.
-BOCHS_START_LOCK = os.path.join(tempfile.gettempdir(), "faultline-bochs-start.lock")
-RFB_LISTENING = "listening for connections on port"
-
-
-def start_bochs(cmd, env, popen=subprocess.Popen, wait=3.0, **kwargs):
-    """Start Bochs (headless, rfb) with popen(cmd, env=env, **kwargs), one at a
-    time: return once its rfb server listens, it has exited, or after `wait`
-    seconds. The log it waits on is env["FAULTLINE_LOG"]."""
-    fd = os.open(BOCHS_START_LOCK, os.O_CREAT | os.O_RDWR, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        proc = popen(cmd, env=env, **kwargs)
-        deadline = time.monotonic() + wait
-        while (time.monotonic() < deadline and proc.poll() is None
-               and RFB_LISTENING not in _read_text(env["FAULTLINE_LOG"])):
-            time.sleep(0.01)
-        return proc
-    finally:
-        os.close(fd)          # closing the descriptor releases the lock
-
-
-def run_bochs(cmd, env, serial_path, timeout=20.0, poll=0.05):
-    """Run Bochs until the serial file holds a result line, Bochs exits by
-    itself (triple fault, shutdown port), or timeout. Bochs is stopped with
-    SIGINT, which drops it into its debugger, where the rc file's remaining
-    commands quit it; SIGKILL after 5 s if it does not. Always reaped.
-
-    Returns dict like run_qemu's, with the debugger's output as 'debugger'."""
-    start = time.monotonic()
-    deadline = start + timeout
-    timed_out = result_seen = False
-    out_path = serial_path + ".debugger"
-    proc = None
-    with open(out_path, "wb") as out:
-        try:
-            with _live_lock:
-                if _stopping:
-                    raise Interrupted("emulators are being stopped")
-                proc = start_bochs(cmd, env, stdin=subprocess.DEVNULL,
-                                   stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-                _live.add(proc)
-            while proc.poll() is None:
-                if has_complete_result_line(read_bytes(serial_path)):
-                    result_seen = True
-                    break
-                if time.monotonic() >= deadline:
-                    timed_out = True
-                    break
-                time.sleep(poll)
-            end = time.monotonic()
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGINT)
-                    proc.wait(timeout=5.0)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    pass
-        finally:
-            if proc is not None:
-                kill_group(proc)
-                proc.wait()
-                with _live_lock:
-                    _live.discard(proc)
-    if not result_seen and has_complete_result_line(read_bytes(serial_path)):
-        result_seen = True
-    return {
-        "serial_bytes": read_bytes(serial_path),
-        "timed_out": timed_out and not result_seen,
-        "exit_status": proc.returncode if proc is not None else None,
-        "seconds": round(end - start, 3),
-        "result_seen": result_seen,
-        "debugger": _read_text(out_path),
-    }
-
-
-def read_bytes(path):
-    """A file's bytes, or b"" when it does not exist (yet)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return b""
-
-
-def file_stamp(path):
-    """(mtime, size) of a file, to notice a rebuild during a boot; or None."""
-    try:
-        st = os.stat(path)
-        return (st.st_mtime_ns, st.st_size)
-    except OSError:
-        return None
-
-
-# --------------------------------------------------------------------------
-# Running QEMU
-# --------------------------------------------------------------------------
-
-# Every emulator process started here and not yet reaped, so an interrupted
-# caller (boot_matrix's Ctrl-C) can end exactly those, by pid.
-_live = set()
-_live_lock = threading.Lock()
-
-
-def kill_group(proc):
-    """SIGKILL proc's process group (its own session), only while unreaped."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        proc.kill()
-
-
-_stopping = False
-
-
-class Interrupted(Exception):
-    """kill_all_running() was called: no new emulator is started."""
-
-
-def kill_all_running(stop=True):
-    """End every emulator this module started that is still running and, with
-    stop, refuse to start new ones (a Ctrl-C in a caller with worker threads)."""
-    global _stopping
-    with _live_lock:
-        if stop:
-            _stopping = True
-        procs = list(_live)
-    for proc in procs:
-        kill_group(proc)
-
-
-def _read_text(path):
-    try:
-        with open(path, "r", errors="replace") as f:
-            text = f.read()
-    except OSError:
-        return ""
-    return text
-
-
-def run_qemu(cmd, timeout=10.0, grace=0.3, stderr_path=None):
-    """Run one emulator command, collecting its serial (stdout).
-
-    Stops as soon as a complete result line has arrived (after waiting up to
-    `grace` seconds for the emulator to exit on its own), when the emulator
-    exits, or after `timeout` seconds. The emulator runs in its own session
-    and is always killed (by its process group) and reaped before returning,
-    also on KeyboardInterrupt.
-
-    Returns dict(serial_bytes, timed_out, exit_status, seconds, result_seen).
-    """
-    stderr_file = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
-    start = time.monotonic()
-    deadline = start + timeout
-    chunks = []
-    timed_out = False
-    result_seen = False
-    end = None
-    proc = None
-    sel = selectors.DefaultSelector()
-    try:
-        with _live_lock:
-            if _stopping:
-                raise Interrupted("emulators are being stopped")
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=stderr_file, bufsize=0, start_new_session=True)
-            _live.add(proc)
-        fd = proc.stdout.fileno()
-        os.set_blocking(fd, False)
-        sel.register(fd, selectors.EVENT_READ)
-        eof = False
-        pending = b""
-        while not eof:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                timed_out = True
-                break
-            for _key, _ev in sel.select(min(remaining, 0.5)):
-                try:
-                    data = os.read(fd, 65536)
-                except BlockingIOError:
-                    continue
-                if not data:
-                    eof = True
-                    break
-                chunks.append(data)
-                # Lines already complete and without a result were looked at;
-                # only the unfinished last line carries over.
-                pending += data
-                if b"FAULTLINE-RESULT " in pending and has_complete_result_line(pending):
-                    result_seen = True
-                pending = pending[pending.rfind(b"\n") + 1:]
-            if result_seen:
-                break
-        end = time.monotonic()
-        if result_seen:
-            try:
-                proc.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                pass
-        elif eof:
-            # The emulator closed its stdout: it is exiting.
-            try:
-                proc.wait(timeout=2.0)
-            except subprocess.TimeoutExpired:
-                pass
-    finally:
-        try:
-            if proc is not None:
-                kill_group(proc)
-                proc.wait()
-                # Drain whatever the pipe still holds.
-                try:
-                    fd = proc.stdout.fileno()
-                    while True:
-                        try:
-                            data = os.read(fd, 65536)
-                        except BlockingIOError:
-                            break
-                        if not data:
-                            break
-                        chunks.append(data)
-                except (OSError, ValueError):
-                    pass
-                proc.stdout.close()
-                with _live_lock:
-                    _live.discard(proc)
-        finally:
-            sel.close()
-            if stderr_path:
-                stderr_file.close()
-    if end is None:
-        end = time.monotonic()
-    return {
-        "serial_bytes": b"".join(chunks),
-        "timed_out": timed_out,
-        "exit_status": proc.returncode if proc is not None else None,
-        "seconds": round(end - start, 3),
-        "result_seen": result_seen,
-    }
-
-
-RESULT_KEYS = ("arch", "emulator", "scenario", "kargs", "cmdline", "boot", "outcome",
-               "vector", "name", "error_code", "stack", "ip", "sp", "handler_sp", "cr2",
-               "reason", "symbol", "seconds", "exit_status", "serial", "result_line")
+RESULT_KEYS = ("arch", "emulator", "engine_version", "scenario", "kargs", "cmdline", "boot",
+               "outcome", "vector", "name", "error_code", "stack", "ip", "sp", "handler_sp",
+               "cr2", "reason", "symbol", "evidence", "startup", "scenario_started",
+               "seconds", "exit_status", "serial", "result_line")
 
 
 def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel",
-                 timeout=10.0, emulator_args=None, build_dir=None, kernel=None,
-                 grace=0.3, machine="pc"):
-    """Boot one scenario and return the JSON-able result dict.
+                 timeout=None, emulator_args=None, build_dir=None, kernel=None,
+                 grace=0.0, machine=None):
+    """Boot one scenario on an engine and return the JSON-able result dict.
 
-    Raises ToolError for set-up problems (missing emulator, build, tools).
+    Raises ToolError for set-up problems (unknown or missing engine, build,
+    tools) and ValueError for arguments an engine refuses.
     """
+    engine = engines.get(emulator)
     build_dir = build_dir or default_build_dir(arch)
-    check_host(arch, emulator, boot, build_dir, kernel)
+    if boot not in engine.boots:
+        boot = engine.boots[0]        # Bochs has no -kernel: always GRUB from the CD
+    engine.check(arch, boot, build_dir, kernel)
     cmdline = build_cmdline(scenario, kargs)
-    if emulator == "bochs":
-        boot = "iso"        # Bochs has no -kernel: always GRUB from the CD
-    workdir = tempfile.mkdtemp(prefix="faultline-")
-    try:
-        log_file = os.path.join(workdir, "emulator.log")
-        stderr_path = os.path.join(workdir, "emulator.stderr")
-        if emulator == "bochs":
-            kargs_img = os.path.join(workdir, "kargs.img")
-            subprocess.run([MKKARGS, kargs_img, cmdline], check=True)
-            rc_file = os.path.join(workdir, "headless.rc")
-            with open(rc_file, "w") as f:
-                f.write(BOCHS_HEADLESS_RC)
-            serial_path = os.path.join(workdir, "com1.txt")
-            cmd = build_bochs_command(rc_file, emulator_args)
-            env = bochs_environment(bochs_iso(build_dir), kargs_img, serial_path, log_file)
-            run = run_bochs(cmd, env, serial_path, timeout=timeout)
-            with open(stderr_path, "w") as f:
-                f.write(run["debugger"])
-        elif boot == "iso" and kernel is None:
-            # The build's kargs ISO, the command line on a floppy: the same
-            # GRUB path as Bochs, with no grub-mkrescue per boot.
-            kargs_img = os.path.join(workdir, "kargs.img")
-            subprocess.run([MKKARGS, kargs_img, cmdline], check=True)
-            cmd = build_qemu_command(arch, log_file, iso=bochs_iso(build_dir),
-                                     emulator_args=["-drive", "file=%s,if=floppy,format=raw,"
-                                                    "readonly=on" % kargs_img, "-boot", "d"]
-                                     + (shlex.split(emulator_args) if isinstance(emulator_args, str)
-                                        else list(emulator_args or [])))
-        elif boot == "iso":
-            iso = make_iso(kernel, cmdline, workdir)
-            cmd = build_qemu_command(arch, log_file, iso=iso, emulator_args=emulator_args)
-        else:
-            image = kernel or boot_image(build_dir)
-            cmd = build_qemu_command(arch, log_file, kernel=image, cmdline=cmdline,
-                                     emulator_args=emulator_args, machine=machine)
-        if emulator == "qemu":
-            run = run_qemu(cmd, timeout=timeout, grace=grace, stderr_path=stderr_path)
-        log_text = _read_text(log_file)
-        stderr_text = _read_text(stderr_path)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    spec = base.Spec(arch, cmdline, build_dir=build_dir, kernel=kernel, boot=boot,
+                     machine=machine, emulator_args=emulator_args,
+                     timeout=timeout or engine.default_timeout, grace=grace)
+    run = engine.run(spec)
+    return judge(engine, spec, run, scenario, kargs)
 
+
+def judge(engine, spec, run, scenario=None, kargs=None):
+    """The result dict of one boot: what the kernel said, weighed against the
+    engine's own evidence."""
     serial = clean_serial(run["serial_bytes"])
     result_line = find_result_line(serial)
     parse_error = None
@@ -1118,36 +795,42 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
     except ResultLineError as exc:
         fields, parse_error = None, str(exc)
 
-    err_tail = [l for l in stderr_text.strip().splitlines() if l.strip()][-5:]
-    outcome, detail = classify(log_text, fields, run["timed_out"], run["exit_status"],
+    err_tail = [l for l in (run.get("stderr_text") or "").strip().splitlines() if l.strip()][-5:]
+    evidence = engine.triple_fault(run)
+    outcome, detail = classify(fields, run["timed_out"], run["exit_status"],
+                               triple_fault=evidence, failure=engine.failure(run),
                                log_tail=(["stderr: " + l for l in err_tail]
-                                         + interesting_log_lines(log_text)[-5:]))
+                                         + interesting_log_lines(run.get("log_text"))[-5:]))
     if outcome == "timeout":
-        detail = "no result line within %g s" % timeout
+        detail = "no result line within %g s" % spec.timeout
         if err_tail:
             detail += "; stderr: " + " | ".join(err_tail)
     if parse_error:
         detail = "unparseable result line: %s" % parse_error
-        if outcome not in ("triple_fault",):
+        if outcome != "triple_fault":
             outcome = "error"
+    startup = parse_startup(serial)
+    if outcome == "triple_fault" and not startup["scenario_started"]:
+        detail = "%s; the kernel never reached its scenario: it died during start-up%s" % (
+            detail, " step '%s'" % startup["stopped_at"] if startup["stopped_at"] else "")
     fields = fields or {}
-    vector = _as_int(fields.get("vector"))
     ip = fields.get("ip")
     symbols = []
     symbol_note = None
     try:
-        symbols = load_symbols(symbol_elf(build_dir))
+        symbols = load_symbols(symbol_elf(spec.build_dir))
     except ToolError as exc:
         symbol_note = str(exc)
     result = {
-        "arch": arch,
-        "emulator": emulator,
+        "arch": spec.arch,
+        "emulator": engine.name,
+        "engine_version": engine.version(),
         "scenario": scenario,
         "kargs": kargs,
-        "cmdline": cmdline,
-        "boot": boot,
+        "cmdline": spec.cmdline,
+        "boot": spec.boot,
         "outcome": outcome,
-        "vector": vector,
+        "vector": _as_int(fields.get("vector")),
         "name": fields.get("name"),
         "error_code": fields.get("error_code"),
         "stack": fields.get("stack"),
@@ -1157,14 +840,17 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
         "cr2": fields.get("cr2"),
         "reason": fields.get("reason"),
         "symbol": symbolize(ip, symbols) if ip is not None else None,
+        "evidence": evidence,
+        "startup": startup,
+        "scenario_started": startup["scenario_started"],
         "seconds": run["seconds"],
         "exit_status": run["exit_status"],
         "serial": serial,
         "result_line": result_line,
-        # Extras: everything the kernel said, and how the emulator was run.
+        # Extras: everything the kernel said, and how the engine was run.
         "fields": fields,
         "detail": detail,
-        "command": cmd,
+        "command": run["command"],
     }
     if symbol_note:
         result["symbol_note"] = symbol_note

@@ -10,19 +10,18 @@ cells of two bytes, the character (code page 437) and an attribute
 mirror of the screen is tested by the boot matrix; this module tests the
 buffer the learner actually sees, in both emulators:
 
-  * QEMU: boot as tools/run-scenario does (faultline_scenarios.build_qemu_command,
-    -kernel), plus an HMP monitor on a unix socket. Once COM1 shows the
-    FAULTLINE-RESULT line the kernel has halted and the screen is final; the
-    monitor then runs `pmemsave 0xb8000 4000 FILE` (and, for screenshots,
-    `screendump FILE.ppm`) and `quit`.
-  * Bochs: boot the kargs ISO as run_scenario does, with a debugger script
-    `c` / `writemem FILE 0xb8000 4000` / `quit`: SIGINT (once the result line
-    is in COM1's file) stops the `c`, and the next lines dump the buffer.
-    writemem takes a linear address: this relies on the kernel identity-mapping
-    the first MiB (both back ends do).
+  * each engine reads it its own way (engine.capture_vga, tools/engines/):
+    QEMU and KVM boot as tools/run-scenario does, plus an HMP monitor on a
+    unix socket; once COM1 shows the FAULTLINE-RESULT line the kernel has
+    halted and the screen is final, and the monitor runs `pmemsave 0xb8000
+    4000 FILE` (and, for screenshots, `screendump FILE.ppm`). Bochs boots the
+    kargs ISO with a debugger script `c` / `writemem FILE 0xb8000 4000` /
+    `quit`: SIGINT stops the `c`, and the next lines dump the buffer.
+    writemem takes a linear address: this relies on the kernel
+    identity-mapping the first MiB (both back ends do).
 
 Every emulator runs in its own session, bounded by a timeout, is killed by its
-process group (never by name) and always reaped.
+process group (never by name) and always reaped (tools/engines/base.py).
 
 Golden screens (tests/golden/<arch>-<screen>.txt, format in
 tests/golden/README.md) hold the *masked* screen: see mask_screen() for the
@@ -33,21 +32,17 @@ import difflib
 import os
 import re
 import shutil
-import signal
-import socket
 import struct
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
+import engines  # noqa: E402
 import faultline_scenarios as fs  # noqa: E402
+from engines import base  # noqa: E402
 
 ROWS, COLS = 25, 80
 VGA_BASE = 0xB8000
@@ -80,8 +75,9 @@ class ScreenSpec:
     """
 
     def __init__(self, id, cmdline, keep=(), mask=True, golden=True, screenshot=True,
-                 skip=None, title=None):
+                 skip=None, title=None, starts=True):
         self.id = id
+        self.starts = starts          # the kernel starts up (paging, GDT, ...) for it
         self.cmdline = cmdline
         self.keep = tuple(keep)
         self.mask = mask
@@ -106,8 +102,8 @@ SCREENS = (
                keep=("CR2", "cr2"),
                title="#PF with no gate -> #DF through an ordinary gate"),
     ScreenSpec("divide_error", "scenario=divide_error", title="#DE caught"),
-    ScreenSpec("menu", "", mask=False, title="no scenario: the menu"),
-    ScreenSpec("bad_cmdline", "scenario=bogus", mask=False,
+    ScreenSpec("menu", "", mask=False, title="no scenario: the menu", starts=False),
+    ScreenSpec("bad_cmdline", "scenario=bogus", mask=False, starts=False,
                title="a bad command line: the red error"),
     ScreenSpec("stack_overflow-df_stack", "scenario=stack_overflow df=stack", golden=False,
                skip="a triple fault: the CPU resets, the kernel draws no screen"),
@@ -378,44 +374,6 @@ def diff_screens(expected, actual, from_label="expected", to_label="actual", con
 # Running the emulators
 # --------------------------------------------------------------------------
 
-_live = set()
-_live_lock = threading.Lock()
-_stopping = False
-
-
-class Stopped(Exception):
-    """kill_all() was called: no new emulator is started."""
-
-
-def _start(cmd, **kw):
-    with _live_lock:
-        if _stopping:
-            raise Stopped("emulators are being stopped")
-        proc = subprocess.Popen(cmd, start_new_session=True, **kw)
-        _live.add(proc)
-    return proc
-
-
-def _end(proc):
-    """SIGKILL proc's process group if it still runs, then reap it."""
-    if proc is None:
-        return
-    fs.kill_group(proc)
-    proc.wait()
-    with _live_lock:
-        _live.discard(proc)
-
-
-def kill_all():
-    """End every emulator this module started (Ctrl-C in a caller)."""
-    global _stopping
-    with _live_lock:
-        _stopping = True
-        procs = list(_live)
-    for proc in procs:
-        fs.kill_group(proc)
-
-
 class Capture:
     """What one boot gave: serial text, result line, the VGA dump and,
     on request, QEMU's screendump (PPM bytes). error is None when all went
@@ -441,257 +399,44 @@ class Capture:
                                           self.error or "ok")
 
 
-_PROMPT = b"(qemu) "
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-class Monitor:
-    """A minimal HMP client on QEMU's unix-socket monitor."""
-
-    def __init__(self, path, deadline):
-        self.sock = None
-        last = None
-        while time.monotonic() < deadline:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                s.connect(path)
-                self.sock = s
-                break
-            except OSError as exc:
-                s.close()
-                last = exc
-                time.sleep(0.05)
-        if self.sock is None:
-            raise OSError("cannot connect to the QEMU monitor %s: %s" % (path, last))
-        self.deadline = deadline
-        self._read_prompt()
-
-    def _read_prompt(self):
-        buf = b""
-        while not buf.endswith(_PROMPT):
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                raise OSError("the QEMU monitor did not answer in time")
-            self.sock.settimeout(remaining)
-            data = self.sock.recv(65536)
-            if not data:
-                raise OSError("the QEMU monitor closed the connection")
-            buf += data
-        return buf
-
-    def command(self, line):
-        """Run one command; its output (the echo and the prompt removed)."""
-        self.sock.sendall(line.encode() + b"\n")
-        buf = self._read_prompt()
-        body = buf[:-len(_PROMPT)]
-        if b"\r\n" in body:
-            body = body.split(b"\r\n", 1)[1]     # drop the echoed command line
-        return _ANSI.sub(b"", body).decode("utf-8", "replace").strip()
-
-    def send(self, line):
-        try:
-            self.sock.sendall(line.encode() + b"\n")
-        except OSError:
-            pass
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
-def _wait_file(path, size, deadline):
-    while time.monotonic() < deadline:
-        try:
-            if os.path.getsize(path) >= size:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.02)
-    return False
+def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=False):
+    """Boot cmdline on an engine (tools/engines/) and read the VGA text buffer
+    once COM1 shows the result line (the kernel has halted: the screen is
+    final); with screendump (QEMU), also the rendered screen."""
+    engine = engines.get(emulator)
+    build_dir = build_dir or fs.default_build_dir(arch)
+    cap = Capture(emulator, arch, cmdline)
+    engine.check(arch, engine.boots[0], build_dir)
+    watched = os.path.join(build_dir, "faultline.elf")
+    before = fs.file_stamp(watched)
+    spec = base.Spec(arch, cmdline, build_dir=build_dir, boot=engine.boots[0],
+                     timeout=timeout or engine.default_timeout)
+    run = engine.capture_vga(spec, screendump=screendump)
+    cap.serial = fs.clean_serial(run["serial_bytes"])
+    cap.result_line = fs.find_result_line(cap.serial)
+    cap.seconds = run["seconds"]
+    cap.build_changed = fs.file_stamp(watched) != before
+    cap.vga, cap.ppm = run["vga"], run["ppm"]
+    evidence = engine.triple_fault(run)
+    if cap.result_line is None:
+        if evidence:
+            cap.error = "triple fault (%s: %s): no screen" % (engine.title, evidence)
+        elif engine.failure(run):
+            cap.error = engine.failure(run)
+        elif run["timed_out"]:
+            cap.error = "no result line within %g s" % spec.timeout
+        else:
+            cap.error = "%s exited (status %s) without a result line: %s" % (
+                engine.title, run["exit_status"], _tail(run["stderr_text"]))
+    elif run["error"]:
+        cap.error = run["error"]
+    elif cap.vga is None:
+        cap.error = "no VGA buffer read"
+    return cap
 
 
 def _tail(text, n=4):
-    return " | ".join([l for l in text.splitlines() if l.strip()][-n:])
-
-
-def capture_qemu(arch, cmdline, build_dir=None, timeout=10.0, vga=True, screendump=False):
-    """Boot cmdline in QEMU (-kernel) and, once the result line is on COM1,
-    read the VGA buffer (pmemsave) and/or the rendered screen (screendump)."""
-    build_dir = build_dir or fs.default_build_dir(arch)
-    cap = Capture("qemu", arch, cmdline)
-    fs.check_host(arch, "qemu", "kernel", build_dir)
-    image = fs.boot_image(build_dir)
-    before = fs.file_stamp(image)
-    start = time.monotonic()
-    deadline = start + timeout
-    workdir = tempfile.mkdtemp(prefix="faultline-vga-")
-    sock_path = os.path.join(workdir, "monitor.sock")
-    vga_path = os.path.join(workdir, "vga.bin")
-    ppm_path = os.path.join(workdir, "screen.ppm")
-    log_path = os.path.join(workdir, "qemu.log")
-    err_path = os.path.join(workdir, "qemu.stderr")
-    # The image is given relative to its directory (QEMU runs there), so the
-    # path QEMU puts first on the command line is short and the same on every
-    # host: the bad-command-line screen shows it.
-    cmd = fs.build_qemu_command(arch, log_path, kernel=os.path.basename(image),
-                                cmdline=cmdline,
-                                emulator_args=["-monitor", "unix:%s,server,nowait" % sock_path])
-    proc = monitor = None
-    serial = b""
-    try:
-        with open(err_path, "wb") as err:
-            proc = _start(cmd, cwd=os.path.dirname(image), stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=err)
-        fd = proc.stdout.fileno()
-        os.set_blocking(fd, False)
-        eof = False
-        while not fs.has_complete_result_line(serial):
-            if time.monotonic() >= deadline:
-                break
-            try:
-                data = os.read(fd, 65536)
-            except BlockingIOError:
-                if proc.poll() is not None and eof:
-                    break
-                time.sleep(0.02)
-                continue
-            if not data:
-                eof = True
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.02)
-                continue
-            serial += data
-        cap.serial = fs.clean_serial(serial)
-        cap.result_line = fs.find_result_line(serial)
-        if cap.result_line is None:
-            log = fs.read_bytes(log_path).decode("utf-8", "replace")
-            if fs.log_shows_triple_fault(log):
-                cap.error = "triple fault (QEMU log): no screen"
-            elif proc.poll() is not None:
-                cap.error = "QEMU exited (status %s) without a result line: %s" % (
-                    proc.returncode, _tail(fs.read_bytes(err_path).decode("utf-8", "replace")))
-            else:
-                cap.error = "no result line within %g s" % timeout
-            return cap
-        # Room for the monitor even when the boot took most of the timeout.
-        mon_deadline = max(deadline, time.monotonic() + 5.0)
-        monitor = Monitor(sock_path, mon_deadline)
-        if vga:
-            out = monitor.command('pmemsave 0x%x %d "%s"' % (VGA_BASE, VGA_BYTES, vga_path))
-            if not _wait_file(vga_path, VGA_BYTES, mon_deadline):
-                cap.error = "pmemsave wrote no %d-byte file%s" % (
-                    VGA_BYTES, (": " + out) if out else "")
-                return cap
-            cap.vga = fs.read_bytes(vga_path)[:VGA_BYTES]
-        if screendump:
-            out = monitor.command('screendump "%s"' % ppm_path)
-            if not _wait_file(ppm_path, 16, mon_deadline):
-                cap.error = "screendump wrote no file%s" % ((": " + out) if out else "")
-                return cap
-            cap.ppm = fs.read_bytes(ppm_path)
-        monitor.send("quit")
-        try:
-            proc.wait(timeout=3.0)
-        except subprocess.TimeoutExpired:
-            pass
-    except OSError as exc:
-        cap.error = str(exc)
-        return cap
-    finally:
-        if monitor is not None:
-            monitor.close()
-        if proc is not None:
-            _end(proc)
-            proc.stdout.close()
-        cap.seconds = round(time.monotonic() - start, 3)
-        cap.build_changed = fs.file_stamp(image) != before
-        _rmtree(workdir)
-    return cap
-
-
-BOCHS_RC = 'c\nwritemem "%s" 0x%x %d\nquit\n'
-
-
-def capture_bochs(arch, cmdline, build_dir=None, timeout=30.0):
-    """Boot cmdline in Bochs (kargs ISO + floppy) and dump the VGA buffer
-    with the debugger's writemem once the result line is on COM1."""
-    build_dir = build_dir or fs.default_build_dir(arch)
-    cap = Capture("bochs", arch, cmdline)
-    fs.check_host(arch, "bochs", "iso", build_dir)
-    iso = fs.bochs_iso(build_dir)
-    before = fs.file_stamp(iso)
-    start = time.monotonic()
-    deadline = start + timeout
-    workdir = tempfile.mkdtemp(prefix="faultline-vga-")
-    vga_path = os.path.join(workdir, "vga.bin")
-    serial_path = os.path.join(workdir, "com1.txt")
-    log_path = os.path.join(workdir, "bochs.log")
-    out_path = os.path.join(workdir, "debugger.txt")
-    kargs_img = os.path.join(workdir, "kargs.img")
-    rc_path = os.path.join(workdir, "vga.rc")
-    proc = None
-    try:
-        subprocess.run([fs.MKKARGS, kargs_img, cmdline], check=True,
-                       stdin=subprocess.DEVNULL)
-        with open(rc_path, "w") as f:
-            f.write(BOCHS_RC % (vga_path, VGA_BASE, VGA_BYTES))
-        cmd = fs.build_bochs_command(rc_path)
-        env = fs.bochs_environment(iso, kargs_img, serial_path, log_path)
-        with open(out_path, "wb") as out:
-            proc = fs.start_bochs(cmd, env, popen=_start, stdin=subprocess.DEVNULL,
-                                  stdout=out, stderr=subprocess.STDOUT)
-        seen = False
-        while proc.poll() is None and time.monotonic() < deadline:
-            if fs.has_complete_result_line(fs.read_bytes(serial_path)):
-                seen = True
-                break
-            time.sleep(0.05)
-        serial = fs.read_bytes(serial_path)
-        cap.serial = fs.clean_serial(serial)
-        cap.result_line = fs.find_result_line(serial)
-        if not seen:
-            log = fs.read_bytes(log_path).decode("utf-8", "replace")
-            if fs.log_shows_triple_fault(log):
-                cap.error = "triple fault (Bochs log): no screen"
-            elif proc.poll() is not None:
-                cap.error = "Bochs exited (status %s) without a result line: %s" % (
-                    proc.returncode, _tail(fs.read_bytes(out_path).decode("utf-8", "replace")))
-            else:
-                cap.error = "no result line within %g s" % timeout
-            return cap
-        # Stop the `c`: the debugger then runs writemem and quit.
-        try:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=10.0)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-        data = fs.read_bytes(vga_path)
-        if len(data) < VGA_BYTES:
-            cap.error = "Bochs's writemem left %d bytes, not %d: %s" % (
-                len(data), VGA_BYTES, _tail(fs.read_bytes(out_path).decode("utf-8", "replace")))
-            return cap
-        cap.vga = data[:VGA_BYTES]
-    except (OSError, subprocess.CalledProcessError) as exc:
-        cap.error = str(exc)
-        return cap
-    finally:
-        if proc is not None:
-            _end(proc)
-        cap.seconds = round(time.monotonic() - start, 3)
-        cap.build_changed = fs.file_stamp(iso) != before
-        _rmtree(workdir)
-    return cap
-
-
-def capture(emulator, arch, cmdline, build_dir=None, timeout=None):
-    if emulator == "qemu":
-        return capture_qemu(arch, cmdline, build_dir, timeout or 10.0)
-    if emulator == "bochs":
-        return capture_bochs(arch, cmdline, build_dir, timeout or 30.0)
-    raise ValueError("unknown emulator %r" % (emulator,))
+    return " | ".join([l for l in (text or "").splitlines() if l.strip()][-n:])
 
 
 def _rmtree(path):
@@ -725,16 +470,18 @@ def check_capture(cap, spec, golden_dir=None):
     return [msg]
 
 
-def check_agree(qemu_cap, bochs_cap, spec):
-    """Problems if QEMU's and Bochs's masked screens differ."""
-    if qemu_cap.error or bochs_cap.error:
+def check_agree(cap_a, cap_b, spec):
+    """Problems if two engines' masked screens differ."""
+    if cap_a.error or cap_b.error:
         return ["no screen to compare (%s)" % "; ".join(
-            "%s: %s" % (c.emulator, c.error) for c in (qemu_cap, bochs_cap) if c.error)]
-    q = mask_screen(qemu_cap.screen(), spec)
-    b = mask_screen(bochs_cap.screen(), spec)
-    if q == b:
+            "%s: %s" % (c.emulator, c.error) for c in (cap_a, cap_b) if c.error)]
+    a = mask_screen(cap_a.screen(), spec)
+    b = mask_screen(cap_b.screen(), spec)
+    if a == b:
         return []
-    return ["QEMU's and Bochs's screens differ:\n%s" % diff_screens(q, b, "qemu", "bochs")]
+    return ["%s's and %s's screens differ:\n%s" % (
+        cap_a.emulator, cap_b.emulator, diff_screens(a, b, cap_a.emulator, cap_b.emulator))]
+
 
 
 # --------------------------------------------------------------------------
@@ -859,17 +606,15 @@ def capture_many(tasks, jobs=2, timeout=None, screendump=False, on_done=None):
     faultline_scenarios for a missing build or emulator before booting."""
     from concurrent.futures import ThreadPoolExecutor, as_completed
     for emu, arch in sorted({(e, a) for e, a, _s in tasks}):
-        fs.check_host(arch, emu, "iso" if emu == "bochs" else "kernel")
+        engine = engines.get(emu)
+        fs.check_host(arch, emu, engine.boots[0])
 
     def one(task):
         emu, arch, spec = task
         try:
-            if emu == "qemu":
-                cap = capture_qemu(arch, spec.cmdline, timeout=timeout or 10.0,
-                                   screendump=screendump)
-            else:
-                cap = capture_bochs(arch, spec.cmdline, timeout=timeout or 30.0)
-        except Stopped:
+            cap = capture(emu, arch, spec.cmdline, timeout=timeout,
+                          screendump=screendump and emu != "bochs")
+        except fs.Interrupted:
             cap = Capture(emu, arch, spec.cmdline)
             cap.error = "interrupted"
         except fs.ToolError as exc:
@@ -888,7 +633,7 @@ def capture_many(tasks, jobs=2, timeout=None, screendump=False, on_done=None):
             if on_done:
                 on_done(cap, spec)
     except KeyboardInterrupt:
-        kill_all()
+        fs.kill_all_running()
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)

@@ -1,0 +1,75 @@
+"""grub_iso - a minimal BIOS GRUB ISO that boots one kernel with one command
+line (run-scenario --boot iso --kernel FILE). The build's own ISOs come from
+the Makefile; both carry the same module list, tools/grub-modules.
+
+Python 3 standard library only.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+from engines.base import ToolError
+
+GRUB_PLATFORM_DIR = "/usr/lib/grub/i386-pc"
+_GRUB_PLAIN_WORD = re.compile(r"^[A-Za-z0-9_=.,:/+@%-]+$")
+
+
+def grub_quote(word):
+    """Quote one word for grub.cfg so GRUB passes it through unchanged."""
+    if _GRUB_PLAIN_WORD.match(word):
+        return word
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def grub_cfg(cmdline, kernel_path="/boot/faultline.elf"):
+    args = " ".join(grub_quote(w) for w in cmdline.split())
+    line = "multiboot %s%s" % (kernel_path, (" " + args) if args else "")
+    return ("set timeout=0\n"
+            "set default=0\n"
+            "menuentry \"faultline\" {\n"
+            "\t%s\n"
+            "\tboot\n"
+            "}\n" % line)
+
+
+def grub_modules():
+    """The GRUB modules the ISOs carry: one list, shared with the Makefile."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub-modules")) as f:
+        return " ".join(f.read().split())
+
+
+def check_tools():
+    """ToolError naming the first thing grub-mkrescue needs and is missing."""
+    for tool, pkg in (("grub-mkrescue", "grub-common grub-pc-bin"),
+                      ("xorriso", "xorriso"), ("mformat", "mtools")):
+        if shutil.which(tool) is None:
+            raise ToolError("%s not found (needed for --boot iso): "
+                            "sudo apt-get install %s" % (tool, pkg))
+    if not os.path.isdir(GRUB_PLATFORM_DIR):
+        raise ToolError("%s not found (needed for --boot iso): "
+                        "sudo apt-get install grub-pc-bin" % GRUB_PLATFORM_DIR)
+
+
+def make_iso(elf, cmdline, workdir):
+    """Build a minimal GRUB ISO in workdir that boots elf with cmdline.
+
+    Returns the ISO's path; raises ToolError when grub-mkrescue fails.
+    """
+    root = os.path.join(workdir, "iso")
+    os.makedirs(os.path.join(root, "boot", "grub"))
+    shutil.copyfile(elf, os.path.join(root, "boot", "faultline.elf"))
+    with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
+        f.write(grub_cfg(cmdline))
+    iso = os.path.join(workdir, "faultline.iso")
+    cmd = ["grub-mkrescue", "-o", iso, root,
+           "--install-modules=" + grub_modules(),
+           "--fonts=", "--locales=", "--themes=", "-d", GRUB_PLATFORM_DIR]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT)
+    if proc.returncode != 0 or not os.path.exists(iso):
+        tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise ToolError("grub-mkrescue failed (status %d): %s"
+                        % (proc.returncode, " | ".join(tail)))
+    return iso
