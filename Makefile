@@ -154,19 +154,32 @@ $(ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 $(KARGS_ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 	$(call make_iso,$@,--kargs-floppy)
 
-# make run [SCENARIO=name] [KARGS="..."]: with a scenario, an ISO whose only
-# job is to boot that command line at once; without, the menu ISO.
+# make run [SCENARIO=name] [KARGS="..."] [ACCEL=kvm]: with a scenario, an ISO
+# whose only job is to boot that command line at once; without, the menu ISO.
+# ACCEL=kvm runs it on the host's hypervisor instead of QEMU's TCG, with
+# QEMU's -kernel: GRUB crawls under nested KVM (tools/run-qemu).
 SCENARIO ?=
 KARGS    ?=
+ACCEL    ?= tcg
 RUN_CMDLINE = $(strip $(if $(SCENARIO),scenario=$(SCENARIO)) $(KARGS))
+ifneq ($(filter run,$(ALL_GOALS)),)
+  ifeq ($(filter $(ACCEL),tcg kvm),)
+    $(error ACCEL=$(ACCEL) is not supported: use ACCEL=tcg (QEMU's software CPU, the default) or ACCEL=kvm)
+  endif
+endif
+
+# QEMU's -kernel needs an ELF32: x86_64's relabelled copy.
+QEMU_IMAGE = $(if $(filter x86_64,$(ARCH)),$(BUILD)/faultline-qemu.elf,$(KERNEL))
 
 run: kernel
-ifeq ($(RUN_CMDLINE),)
+ifeq ($(ACCEL),kvm)
+	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm
+else ifeq ($(RUN_CMDLINE),)
 	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
-	tools/run-qemu --arch $(ARCH) --iso $(ISO)
+	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL)
 else
 	$(call make_iso,$(BUILD)/run.iso,--boot "$(RUN_CMDLINE)")
-	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)"
+	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL)
 endif
 
 # make debug [SCENARIO=name] [KARGS="..."]: QEMU stopped at its first
@@ -228,7 +241,7 @@ handout:
 
 grade:
 	$(if $(LAB),$(check_lab))
-	tools/grade $(if $(LAB),--lab $(LAB)) $(GRADE_ARGS)
+	tools/grade $(if $(LAB),--lab $(LAB)) $(if $(EMULATOR),--emulator $(EMULATOR)) $(GRADE_ARGS)
 
 # PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
 screenshots:
@@ -254,7 +267,8 @@ help:
 	@echo "  kernel          build/\$$ARCH/faultline.elf (x86_64 also faultline-qemu.elf)"
 	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
 	@echo "  run             boot in QEMU (window, or curses over SSH); SCENARIO and"
-	@echo "                  KARGS pick the command line, otherwise the GRUB menu"
+	@echo "                  KARGS pick the command line, otherwise the GRUB menu;"
+	@echo "                  ACCEL=kvm on the host's hypervisor (where /dev/kvm opens)"
 	@echo "  debug           QEMU stopped at start, GDB attached (build/\$$ARCH/gdbinit:"
 	@echo "                  symbols, breakpoints on the #DF entry and fault_report)"
 	@echo "  run-bochs       boot in Bochs, running at once; Ctrl-C for its debugger;"
@@ -265,14 +279,16 @@ help:
 	@echo "                  WALK=name runs a walk-through from tools/bochs/ instead"
 	@echo ""
 	@echo "Targets for both arches:"
-	@echo "  test            unit tests + QEMU and Bochs boot matrix on i386 and x86_64;"
+	@echo "  test            unit tests + the boot matrix on i386 and x86_64 on every"
+	@echo "                  engine (QEMU TCG, Bochs, KVM where /dev/kvm opens);"
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  unit-test       only the host unit tests of the pure code"
 	@echo "  bench           boot times against a minimal kernel, matrix and build"
 	@echo "                  times, sizes; a table and build/bench.json"
 	@echo "  compile-commands  compile_commands.json for editors (clangd)"
-	@echo "  grade           build both arches and grade the labs (LAB=n: one lab):"
-	@echo "                  GOOD/BAD per test, a score, build/grade.json"
+	@echo "  grade           build both arches and grade the labs (LAB=n: one lab;"
+	@echo "                  EMULATOR=qemu|bochs|kvm|both): GOOD/BAD per test, a score,"
+	@echo "                  build/grade.json"
 	@echo "  handout         LAB=n: the student tree of lab n, in build/handout/labN/"
 	@echo "  fuzz            libFuzzer on the pure C code, FUZZ_SECONDS per target (default 60)"
 	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
@@ -289,6 +305,8 @@ help:
 	@echo "           x87_error simd_error; nested_fault (make help; README)"
 	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on break=on\""
 	@echo "  WALK=i386-task-gate|x86_64-ist|triple-fault   (debug-bochs)"
+	@echo "  ACCEL=tcg|kvm                  (run) QEMU's software CPU (default) or KVM"
+	@echo "  EMULATOR=qemu|bochs|kvm|both   (grade) the engines a test must pass on"
 	@echo "  RESET=1                        (run-bochs, debug-bochs)"
 	@echo "  V=1                            print whole build commands"
 	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
@@ -300,5 +318,6 @@ help:
 	@echo "Headless, one scenario, JSON out:"
 	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"
 	@echo "  tools/run-scenario --arch i386 --emulator bochs --scenario page_fault"
+	@echo "  tools/run-scenario --arch x86_64 --emulator kvm --scenario page_fault"
 
 -include $(OBJS:.o=.d)
