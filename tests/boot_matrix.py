@@ -147,7 +147,7 @@ def kvm_cases(arches, provider, skipped):
     cases = []
     for arch in arches:
         cases += validation_cases("kvm", arch, all_of_them=False)
-        d = fs.column_deviation(engines.get("kvm"), arch)
+        d = fs.column_deviation("kvm", provider, arch)
         scenarios = scenario_cases("kvm", arch, provider)
         if d:
             proof = [c for c in scenarios if c.label == "page_fault handlers=all df=safe"]

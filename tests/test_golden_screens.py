@@ -221,7 +221,7 @@ def blocked(emulator, arch, spec):
     this engine here, or None."""
     if not spec.starts or unavailable(emulator):
         return None
-    return fs.column_deviation(engines.get(emulator), arch)
+    return fs.column_deviation(emulator, engines.get(emulator).provider(), arch)
 
 
 class GoldenScreens(unittest.TestCase):

@@ -741,6 +741,44 @@ class MatrixChecks(unittest.TestCase):
         self.assertIn("qemu/x86_64/stack_overflow df=ist", names)
 
 
+class KvmColumn(unittest.TestCase):
+    """The KVM column of the matrix: run where /dev/kvm opens, one clear line
+    where it does not, and a provider's column deviation boots one proof."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.bm = load_boot_matrix()
+
+    def test_unavailable_kvm_is_one_skip_line(self):
+        kvm = engines.get("kvm")
+        saved = kvm.unavailable
+        kvm.unavailable = lambda: "KVM: /dev/kvm does not exist: test"
+        try:
+            out, err = io.StringIO(), io.StringIO()
+            with redirect_stdout(out), redirect_stderr(err):
+                status = self.bm.main(["--emulator", "kvm"])
+        finally:
+            kvm.unavailable = saved
+        self.assertEqual(status, 2)                  # nothing else to run
+        self.assertEqual(out.getvalue().splitlines(),
+                         ["SKIP kvm: the whole column not run: KVM: /dev/kvm does not exist: test"])
+
+    def test_pvm_column_boots_one_proof_for_i386(self):
+        skipped = []
+        cases = self.bm.build_cases(["i386", "x86_64"], "kvm", "pvm", skipped)
+        i386 = [c.label for c in cases if c.arch == "i386" and c.config]
+        self.assertEqual(i386, ["page_fault handlers=all df=safe"])
+        self.assertEqual(len(skipped), 1)
+        self.assertIn("pvm-no-32bit-paging", skipped[0])
+        x86 = [c for c in cases if c.arch == "x86_64" and c.config]
+        self.assertEqual(len(x86), len([c for c in self.bm.scenario_cases("qemu", "x86_64")]))
+        # Hardware KVM: the whole column, expecting the manuals everywhere.
+        skipped = []
+        vmx = self.bm.build_cases(["i386"], "kvm", "vmx", skipped)
+        self.assertEqual(skipped, [])
+        self.assertFalse(any(c.expect.get("deviations") for c in vmx))
+
+
 FAKE_EMULATOR = """#!/bin/sh
 # A stand-in for QEMU: prints serial text, maybe a result line, then
 # behaves as told by $1.
