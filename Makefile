@@ -302,7 +302,7 @@ help:
 	@echo "  SCENARIO=page_fault|stack_overflow|divide_error|breakpoint|invalid_opcode|"
 	@echo "           general_protection, or one per vector: debug overflow bound_range"
 	@echo "           device_not_available invalid_tss segment_not_present stack_segment"
-	@echo "           x87_error simd_error; nested_fault (make help; README)"
+	@echo "           x87_error simd_error; missing_gate null_call nested_fault (README)"
 	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on break=on\""
 	@echo "  WALK=i386-task-gate|x86_64-ist|triple-fault   (debug-bochs)"
 	@echo "  ACCEL=tcg|kvm                  (run) QEMU's software CPU (default) or KVM"

@@ -42,6 +42,16 @@ void arch_write_cr0(uintptr_t value);
 uintptr_t arch_read_cr4(void);
 void arch_write_cr4(uintptr_t value);
 
+/* Whether this CPU's paging mode reports instruction fetches in a #PF's
+ * error code (the I/D bit: only with CR4.SMEP=1, or PAE/4-level paging with
+ * IA32_EFER.NXE=1; SDM Vol. 3A 4.7). When it does not, a fetch looks like a
+ * read. */
+bool arch_pf_reports_fetch(void);
+
+/* Remove IDT[vector]'s gate (an all-zero entry), for the scenario that shows
+ * what a missing gate does. */
+void arch_idt_remove_gate(unsigned vector);
+
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));
 

@@ -28,16 +28,17 @@ static const struct name_entry scenario_names[SCENARIO_COUNT] = {
 	[SCENARIO_GENERAL_PROTECTION] = { "general_protection", "load a selector past the GDT limit (#GP)", NULL, NULL },
 	[SCENARIO_DEBUG]              = { "debug", "single-step with EFLAGS.TF (#DB, a trap)", NULL, NULL },
 	[SCENARIO_OVERFLOW]           = { "overflow", "INTO with OF set (#OF, a trap)",
-	                                  ONLY_I386("INTO is invalid in 64-bit mode (#UD)") },
+	                                  ONLY_I386("INTO is invalid in 64-bit mode (#UD); 32-bit and compatibility-mode code have it") },
 	[SCENARIO_BOUND_RANGE]        = { "bound_range", "BOUND with an index out of range (#BR)",
-	                                  ONLY_I386("BOUND is invalid in 64-bit mode (#UD)") },
+	                                  ONLY_I386("BOUND is invalid in 64-bit mode (#UD); 32-bit and compatibility-mode code have it") },
 	[SCENARIO_DEVICE_NOT_AVAILABLE] = { "device_not_available", "x87 instruction with CR0.TS set (#NM)", NULL, NULL },
-	[SCENARIO_INVALID_TSS]        = { "invalid_tss", "IRET to a nested task past the GDT (#TS)",
-	                                  ONLY_I386("64-bit mode has no task switch to fail") },
+	[SCENARIO_INVALID_TSS]        = { "invalid_tss", "a TSS the CPU cannot use (#TS)", NULL, NULL },
 	[SCENARIO_SEGMENT_NOT_PRESENT] = { "segment_not_present", "load DS with a not-present descriptor (#NP)", NULL, NULL },
 	[SCENARIO_STACK_SEGMENT]      = { "stack_segment", "load SS with a not-present descriptor (#SS)", NULL, NULL },
 	[SCENARIO_X87_ERROR]          = { "x87_error", "unmasked x87 divide by zero, then FWAIT (#MF)", NULL, NULL },
 	[SCENARIO_SIMD_ERROR]         = { "simd_error", "unmasked SSE divide by zero (#XM)", NULL, NULL },
+	[SCENARIO_MISSING_GATE]       = { "missing_gate", "ud2 with IDT[6] empty (#GP, EXT set)", NULL, NULL },
+	[SCENARIO_NULL_CALL]          = { "null_call", "call through a NULL pointer (#PF, a fetch)", NULL, NULL },
 	[SCENARIO_NESTED_FAULT]       = { "nested_fault", "#UD, then a #PF inside the fault reporter", NULL, NULL },
 };
 
@@ -70,7 +71,8 @@ static const unsigned char scenario_first_vector[SCENARIO_COUNT] = {
 	[SCENARIO_DEBUG] = 1, [SCENARIO_OVERFLOW] = 4, [SCENARIO_BOUND_RANGE] = 5,
 	[SCENARIO_DEVICE_NOT_AVAILABLE] = 7, [SCENARIO_INVALID_TSS] = 10,
 	[SCENARIO_SEGMENT_NOT_PRESENT] = 11, [SCENARIO_STACK_SEGMENT] = 12,
-	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19, [SCENARIO_NESTED_FAULT] = 6,
+	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19, [SCENARIO_MISSING_GATE] = 6,
+	[SCENARIO_NULL_CALL] = 14, [SCENARIO_NESTED_FAULT] = 6,
 };
 
 bool handlers_has_gate(enum handlers h, unsigned vector)
@@ -78,8 +80,10 @@ bool handlers_has_gate(enum handlers h, unsigned vector)
 	return h == HANDLERS_ALL || (h == HANDLERS_DF && vector == 8);
 }
 
-unsigned scenario_vector(enum scenario s)
+unsigned scenario_vector(enum scenario s, const char *arch_name)
 {
+	if (s == SCENARIO_INVALID_TSS && str_eq(arch_name, "x86_64"))
+		return 6;       /* ud2 through an IST gate the TSS's limit cuts off */
 	return s < SCENARIO_COUNT ? scenario_first_vector[s] : 0;
 }
 

@@ -26,6 +26,8 @@ enum scenario {
 	SCENARIO_STACK_SEGMENT,
 	SCENARIO_X87_ERROR,
 	SCENARIO_SIMD_ERROR,
+	SCENARIO_MISSING_GATE,   /* ud2 with IDT[6] removed: #GP(IDT 6, EXT) */
+	SCENARIO_NULL_CALL,      /* a call through a NULL pointer: a fetch #PF */
 	SCENARIO_NESTED_FAULT,   /* the reporter faults: the nested-fault guard */
 	SCENARIO_COUNT
 };
@@ -81,8 +83,9 @@ const char *df_mode_name(enum df_mode d);
  * only #DF (8), or none. The IDT builders and the reporter both ask this. */
 bool handlers_has_gate(enum handlers h, unsigned vector);
 
-/* The exception vector scenario s raises first. */
-unsigned scenario_vector(enum scenario s);
+/* The exception vector scenario s raises first on arch_name (invalid_tss:
+ * #TS on i386, where IRET raises it; #UD on x86_64, whose delivery does). */
+unsigned scenario_vector(enum scenario s, const char *arch_name);
 
 /* Whether this arch can run scenario s (some need 32-bit code). */
 bool scenario_on_arch(enum scenario s, const char *arch_name);

@@ -69,7 +69,12 @@ unsigned escalation_chain(unsigned first, const bool gate_present[EXCEPTION_COUN
 #define PF_ERR_WRITE    (1u << 1)   /* 0: read, 1: write */
 #define PF_ERR_USER     (1u << 2)   /* 0: supervisor mode, 1: user mode */
 #define PF_ERR_RSVD     (1u << 3)   /* a reserved bit was set in a paging entry */
-#define PF_ERR_FETCH    (1u << 4)   /* instruction fetch */
+#define PF_ERR_FETCH    (1u << 4)   /* I/D: instruction fetch; reported only with
+                                       CR4.SMEP=1, or CR4.PAE=1 and EFER.NXE=1 */
+#define PF_ERR_PK       (1u << 5)   /* protection keys (PKRU/PKRS) forbade it */
+#define PF_ERR_SS       (1u << 6)   /* a shadow-stack access (CET) */
+#define PF_ERR_HLAT     (1u << 7)   /* during HLAT paging (VMX guests) */
+#define PF_ERR_SGX      (1u << 15)  /* an SGX access-control violation */
 
 /* Selector error code bits, SDM Vol. 3A 6.13 (Figure 6-6). */
 #define SEL_ERR_EXT     (1u << 0)   /* raised by an event external to the program */
@@ -77,11 +82,15 @@ unsigned escalation_chain(unsigned first, const bool gate_present[EXCEPTION_COUN
 #define SEL_ERR_TI      (1u << 2)   /* with IDT=0: 1 = LDT, 0 = GDT */
 #define SEL_ERR_INDEX(e) (((e) >> 3) & 0x1fff)
 
-/* Put an error code into words: "supervisor write, page not present". */
-void decode_pf_error(uintptr_t err, char *buf, size_t size);
+/* Put a #PF error code into words: "supervisor data write, page not
+ * present". fetch_reported: whether the paging mode reports instruction
+ * fetches (arch_pf_reports_fetch()); when it does not, a code without the
+ * write bit is a "read or instruction fetch". */
+void decode_pf_error(uintptr_t err, bool fetch_reported, char *buf, size_t size);
 /* "GDT index 4 (selector 0x20)", "IDT vector 14, external". */
 void decode_selector_error(uintptr_t err, char *buf, size_t size);
 /* Dispatch on the vector: #PF bits, selector codes, #DF's always-zero code. */
-void decode_error_code(unsigned vector, uintptr_t err, char *buf, size_t size);
+void decode_error_code(unsigned vector, uintptr_t err, bool pf_fetch_reported,
+                       char *buf, size_t size);
 
 #endif

@@ -33,11 +33,12 @@ void fault_result_line(const struct fault *f, const struct kconfig *cfg,
 	fmt_snprintf(buf, size,
 	             "FAULTLINE-RESULT outcome=caught arch=%s scenario=%s handlers=%s "
 	             "df=%s vector=%u name=%s error_code=0x%lx stack=%s ip=0x%lx "
-	             "sp=0x%lx handler_sp=0x%lx cr2=0x%lx",
+	             "sp=0x%lx handler_sp=0x%lx cr2=0x%lx flags=0x%lx",
 	             ARCH_NAME, scenario_name(cfg->scenario),
 	             handlers_name(cfg->handlers), df_mode_name(cfg->df), f->vector,
 	             exception_info(f->vector)->mnemonic,
 	             (unsigned long)f->error_code, fault_stack_name(f),
 	             (unsigned long)f->ip, (unsigned long)f->sp,
-	             (unsigned long)f->handler_sp, (unsigned long)f->cr2);
+	             (unsigned long)f->handler_sp, (unsigned long)f->cr2,
+	             (unsigned long)f->flags);
 }

@@ -52,7 +52,8 @@ static void print_header(const struct fault *f)
 	               df_mode_name(kernel_config.df));
 	console_banner(ATTR_ALERT, " EXCEPTION %s  %s  (vector %u, %s)", e->mnemonic,
 	               e->name, f->vector, exception_kind_name(e->kind));
-	decode_error_code(f->vector, f->error_code, decoded, sizeof decoded);
+	decode_error_code(f->vector, f->error_code, arch_pf_reports_fetch(), decoded,
+	                  sizeof decoded);
 	print_word("error", FRAME_LABEL, f->error_code);
 	console_printf("  %s\n", decoded);
 }
@@ -173,7 +174,7 @@ static void print_escalation(const struct fault *f)
 {
 	bool gates[EXCEPTION_COUNT];
 	char chain[96];
-	unsigned first = scenario_vector(kernel_config.scenario);
+	unsigned first = scenario_vector(kernel_config.scenario, ARCH_NAME);
 
 	if (f->vector != VECTOR_DF)
 		return;
@@ -197,6 +198,21 @@ static bool on_a_stack(uintptr_t addr)
 	       && addr + 2 * sizeof(uintptr_t) <= r->top;
 }
 
+/* A #PF whose address is the IP itself: the CPU could not fetch the
+ * instruction, so control got there by a call or jump to a bad address. A
+ * call left its return address at [SP]: the culprit. */
+static void print_bad_jump(const struct fault *f)
+{
+	char caller[64];
+
+	console_banner(ATTR_ALERT, " bad jump: the CPU could not fetch the instruction at"
+	               " IP = CR2 = 0x%lx", (unsigned long)f->ip);
+	if (!on_a_stack(f->sp))
+		return;
+	symbol_format(*(const uintptr_t *)f->sp, caller, sizeof caller);
+	console_printf("  the return address at [SP], if a call got here: %s\n", caller);
+}
+
 static void print_backtrace(const struct fault *f)
 {
 	struct bt_entry entries[BACKTRACE_MAX_ENTRIES];
@@ -218,6 +234,8 @@ static void print_diagnosis(const struct fault *f)
 	if (g != NULL && (f->vector == VECTOR_PF || f->vector == VECTOR_DF))
 		console_banner(ATTR_ALERT, " %s stack overflow: CR2 0x%lx is in its guard page",
 		               g->name, (unsigned long)f->cr2);
+	if ((f->vector == VECTOR_PF || f->vector == VECTOR_DF) && f->cr2 == f->ip)
+		print_bad_jump(f);
 }
 
 static void print_notes(const struct fault *f)

@@ -128,11 +128,15 @@ SCENARIO_FN scenario_x87_error(void)
 	static const uint16_t fcw = FCW_UNMASK_ZE;
 
 	arch_write_cr0((arch_read_cr0() & ~(uintptr_t)(CR0_EM | CR0_TS)) | CR0_NE | CR0_MP);
+	/* AT&T's "fdivrp" with no operands is Intel's FDIVP ST(1), ST(0): it
+	 * stores ST(1)/ST(0) = 1/0 in ST(1) and pops (the operand order of the
+	 * reversed forms is swapped in AT&T syntax; see the GNU as manual's
+	 * "i386-Bugs"). Either way a division by zero is now pending. */
 	__asm__ volatile("fninit\n\t"
 	                 "fldcw %0\n\t"
 	                 "fld1\n\t"
 	                 "fldz\n\t"
-	                 "fdivrp\n\t" : : "m"(fcw));  /* st1/st0 = 1/0: pending ZE */
+	                 "fdivrp\n\t" : : "m"(fcw));
 	scenario_break();
 	__asm__ volatile("fwait");
 }
@@ -169,6 +173,34 @@ SCENARIO_FN scenario_stack_segment(void)
 	__asm__ volatile("mov %0, %%ss" : : "r"((uint16_t)ARCH_SEL_NOT_PRESENT));
 }
 
+/* ud2 with IDT[6] emptied first. Delivering #UD finds no gate there: #GP,
+ * whose error code names the IDT entry: vector 6 << 3 | IDT (bit 1) | EXT
+ * (bit 0) = 0x33. EXT is set because the #GP arose while delivering an
+ * earlier exception (SDM Vol. 3A 6.13). #UD is benign, so the #GP is
+ * delivered on its own (Table 6-5) through IDT[13], and the screen shows its
+ * error code. (After a #PF the same #GP would be folded into #DF: a page
+ * fault then a contributory exception is a double fault.) */
+SCENARIO_FN scenario_missing_gate(void)
+{
+	arch_idt_remove_gate(6);
+	scenario_break();
+	__asm__ volatile("ud2");
+}
+
+/* The most common kernel bug there is: a call through a NULL function
+ * pointer. The call pushes its return address and jumps to 0; fetching the
+ * instruction there faults (page 0 is unmapped): #PF with CR2 = 0 and IP = 0.
+ * The error code says "instruction fetch" only where the paging mode reports
+ * it (SDM Vol. 3A 4.7: CR4.SMEP, or PAE paging with EFER.NXE); the return
+ * address on the stack says who made the call. */
+static void (*volatile null_fn)(void);
+
+SCENARIO_FN scenario_null_call(void)
+{
+	scenario_break();
+	null_fn();
+}
+
 static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_PAGE_FAULT]         = scenario_page_fault,
 	[SCENARIO_STACK_OVERFLOW]     = scenario_stack_overflow,
@@ -182,6 +214,8 @@ static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_STACK_SEGMENT]      = scenario_stack_segment,
 	[SCENARIO_X87_ERROR]          = scenario_x87_error,
 	[SCENARIO_SIMD_ERROR]         = scenario_simd_error,
+	[SCENARIO_MISSING_GATE]       = scenario_missing_gate,
+	[SCENARIO_NULL_CALL]          = scenario_null_call,
 	[SCENARIO_NESTED_FAULT]       = scenario_invalid_opcode,   /* the reporter faults next */
 };
 

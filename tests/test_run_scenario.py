@@ -412,12 +412,14 @@ class ExpectedTable(unittest.TestCase):
         self.assertEqual(by[4]["i386"]["scenario"], "overflow")
         self.assertIn("INTO is invalid in 64-bit mode", by[4]["x86_64"]["why"])
         self.assertEqual(by[10]["i386"]["scenario"], "invalid_tss")
-        self.assertIsNone(by[10]["x86_64"]["scenario"])
+        self.assertEqual(by[10]["x86_64"]["scenario"], "invalid_tss")
+        self.assertEqual(by[13]["i386"]["scenario"], "general_protection")
+        self.assertEqual(by[14]["x86_64"]["scenario"], "page_fault")
         self.assertEqual(by[8]["x86_64"]["scenario"], "stack_overflow")
         self.assertIn("ring 0", by[17]["i386"]["why"])
         self.assertEqual(by[15]["i386"]["why"], "reserved by Intel")
         # i386 raises 15 vectors on purpose, x86_64 12.
-        for arch, n in (("i386", 15), ("x86_64", 12)):
+        for arch, n in (("i386", 15), ("x86_64", 13)):
             self.assertEqual(sum(1 for r in rows if r[arch]["scenario"]), n, arch)
 
     def test_deviations(self):
@@ -456,7 +458,7 @@ class ExpectedTable(unittest.TestCase):
         self.assertEqual(fs.expected_outcome("i386", "invalid_tss")["error_code"], "0xfff8")
         reasons = [c["reason_contains"] for c in fs.validation_cases("x86_64")]
         self.assertIn("scenario=bound_range exists only on i386: BOUND is invalid in "
-                      "64-bit mode (#UD)", reasons)
+                      "64-bit mode (#UD); 32-bit and compatibility-mode code have it", reasons)
 
     def test_validation_cases_use_the_other_arch_spelling(self):
         i386 = {c["kargs"] for c in fs.validation_cases("i386")}
@@ -641,6 +643,7 @@ class MatrixChecks(unittest.TestCase):
              "vector": int(fields["vector"]) if "vector" in fields else None,
              "symbol": fs.symbolize(fields.get("ip"), self.symbols), "detail": None,
              "serial": line + "\n", "scenario_started": True,
+             "flags": "0x46", "rf": 0,      # QEMU's TCG: RF clear (tcg-no-rf)
              "startup": {"steps": ["paging", "GDT", "TSS", "IDT"], "done": True,
                          "stopped_at": None, "scenario_started": True}}
         for key in ("name", "error_code", "stack", "ip", "sp", "cr2", "reason"):
@@ -695,9 +698,24 @@ class MatrixChecks(unittest.TestCase):
                 "ip=0x102035 sp=0x10dd58 handler_sp=0x10dca0 cr2=0xdeadbeef")
         self.assertEqual(self.check(name, self.result(line)), [])
         for m in ({"cr2": "0xdeadbee0"}, {"error_code": "0x0"}, {"stack": "ist1"},
-                  {"ip": "0x102045"}):
+                  {"ip": "0x102045"}, {"rf": 1}):
             with self.subTest(mutation=m):
                 self.assertNotEqual(self.check(name, self.result(line, **m)), [])
+
+    def test_null_call(self):
+        # No function holds IP 0: the screen must name the caller from [SP].
+        name = "qemu/x86_64/null_call handlers=all df=safe"
+        line = ("FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=null_call "
+                "handlers=all df=safe vector=14 name=#PF error_code=0x10 stack=kernel "
+                "ip=0x0 sp=0x10dd58 handler_sp=0x10dca0 cr2=0x0 flags=0x46")
+        sp_line = "  the return address at [SP], if a call got here: scenario_null_call+0x19\n"
+        good = self.result(line, serial="trace  0x0 < kmain+0x20\n" + sp_line + line + "\n")
+        self.assertEqual(self.bm.check(self.cases[name], good, self.symbols), [])
+        for m in ({"serial": "trace  0x0 < kmain+0x20\n" + line + "\n"}, {"ip": "0x4"},
+                  {"error_code": "0x0"}, {"cr2": "0x10"}):
+            with self.subTest(mutation=m):
+                self.assertNotEqual(self.bm.check(self.cases[name], dict(good, **m),
+                                                  self.symbols), [])
 
     def test_triple_fault_case(self):
         name = "qemu/x86_64/page_fault handlers=none df=safe"
@@ -732,9 +750,10 @@ class MatrixChecks(unittest.TestCase):
         # scenarios x 2 configurations, nested_fault, the own df spelling, the validation
         # cases and 2 ISO boots.
         # Plus, in QEMU, 4 CPU models x 5 scenarios and 2 memory sizes x 4.
-        machines = 4 * 5 + 2 * 4
-        per_arch = {"i386": 36 + 9 * 2 + 1 + 1 + 8 + 2 + machines,
-                    "x86_64": 36 + 6 * 2 + 1 + 1 + 11 + 2 + machines}
+        # QEMU: CPU models (5 on i386, 4 on x86_64) x 6 scenarios and 2 memory
+        # sizes x 5 (no x87_error).
+        per_arch = {"i386": 36 + 11 * 2 + 1 + 1 + 8 + 2 + 5 * 6 + 2 * 5,
+                    "x86_64": 36 + 9 * 2 + 1 + 1 + 10 + 2 + 4 * 6 + 2 * 5}
         self.assertEqual(len(names), sum(per_arch.values()))
         self.assertIn("qemu/x86_64/stack_overflow handlers=all df=safe", names)
         self.assertIn("qemu/i386/iso page_fault handlers=none", names)

@@ -69,13 +69,14 @@ PAGE_SIZE = 0x1000
 KERNEL_STACK_SIZE = 0x4000
 KERNEL_STACK_SYMBOL = "kernel_stack"
 
-# A scenario: the exception it raises when a gate for it exists, and the
-# function that holds the faulting instruction (static: nm shows 't').
-# stack_overflow never reaches its own #PF handler: pushing the #PF frame
-# onto the guard page faults again, so its own vector is None.
+# A scenario: the exception it raises when a gate for it exists, the
+# function that holds the faulting instruction (static: nm shows 't'), and
+# the error code that exception must push (per arch where they differ; None:
+# not checked). stack_overflow never reaches its own #PF handler: pushing the
+# #PF frame onto the guard page faults again, so its own vector is None.
 SCENARIOS = {
     "page_fault": {"vector": 14, "name": "#PF", "function": "scenario_page_fault",
-                   "summary": "write to unmapped 0xdeadbeef"},
+                   "error_code": "0x2", "summary": "write to unmapped 0xdeadbeef"},
     "stack_overflow": {"vector": None, "name": None, "function": "recurse",
                        "summary": "recurse into the guard page below the kernel stack"},
     "divide_error": {"vector": 0, "name": "#DE", "function": "scenario_divide_error",
@@ -85,7 +86,7 @@ SCENARIOS = {
     "invalid_opcode": {"vector": 6, "name": "#UD", "function": "scenario_invalid_opcode",
                        "summary": "ud2"},
     "general_protection": {"vector": 13, "name": "#GP",
-                           "function": "scenario_general_protection",
+                           "function": "scenario_general_protection", "error_code": "0xfff8",
                            "summary": "load a selector past the GDT limit"},
     # One scenario per other vector an arch can raise from ring 0.
     "debug": {"vector": 1, "name": "#DB", "function": "scenario_debug",
@@ -97,18 +98,32 @@ SCENARIOS = {
     "device_not_available": {"vector": 7, "name": "#NM",
                              "function": "scenario_device_not_available",
                              "summary": "x87 instruction with CR0.TS set"},
+    # i386: IRET with NT to a back-link past the GDT's limit: #TS(0xfff8).
+    # x86_64: #UD through a gate whose IST slot lies past the TSS's limit:
+    # #TS(TR = 0x18) with EXT set, as it arose delivering #UD (SDM 6.13).
     "invalid_tss": {"vector": 10, "name": "#TS", "function": "scenario_invalid_tss",
-                    "summary": "IRET to a nested task past the GDT limit",
-                    "arches": ("i386",)},
-    "segment_not_present": {"vector": 11, "name": "#NP",
+                    "error_code": {"i386": "0xfff8", "x86_64": "0x19"},
+                    "summary": "i386: IRET to a nested task past the GDT limit; x86_64: "
+                               "an IST slot past the TSS limit"},
+    "segment_not_present": {"vector": 11, "name": "#NP", "error_code": "0x28",
                             "function": "scenario_segment_not_present",
                             "summary": "load DS with a not-present descriptor"},
     "stack_segment": {"vector": 12, "name": "#SS", "function": "scenario_stack_segment",
-                      "summary": "load SS with a not-present descriptor"},
+                      "error_code": "0x28", "summary": "load SS with a not-present descriptor"},
     "x87_error": {"vector": 16, "name": "#MF", "function": "scenario_x87_error",
                   "summary": "unmasked x87 divide by zero, then FWAIT"},
     "simd_error": {"vector": 19, "name": "#XM", "function": "scenario_simd_error",
                    "summary": "unmasked SSE divide by zero"},
+    # ud2 with IDT[6] empty: #GP(IDT 6) = 6 << 3 | IDT | EXT (SDM 6.13).
+    "missing_gate": {"vector": 13, "name": "#GP", "function": "scenario_missing_gate",
+                     "error_code": "0x33", "first_vector": 6,
+                     "summary": "ud2 with IDT[6] empty: #GP naming the IDT entry, EXT set"},
+    # A call through a NULL pointer: the fetch at 0 faults, so IP = CR2 = 0;
+    # the calling function is the return address at [SP]. The I/D bit of the
+    # error code is reported only with CR4.SMEP or PAE/4-level paging with
+    # EFER.NXE (SDM Vol. 3A 4.7): see null_call_error_code().
+    "null_call": {"vector": 14, "name": "#PF", "function": "scenario_null_call", "ip": "0x0",
+                  "summary": "call through a NULL function pointer: an instruction fetch #PF"},
     # Not a vector: the reporter faults (#PF at page 0) while reporting #UD,
     # and the nested-fault guard must still say so. Its own vector (6) is
     # covered by invalid_opcode.
@@ -135,13 +150,26 @@ def scenario_configs(scenario):
 
 # Other machines, in QEMU (the main matrix uses QEMU's default qemu32 /
 # qemu64): CPU models old and new, and memory sizes, each with a few
-# scenarios that exercise paging, the #DF stack switch and the FPU.
-CPU_MODELS = {"i386": ("486", "pentium", "pentium3", "coreduo"),
+# scenarios that exercise paging, the #DF stack switch, the FPU and CPUID.
+CPU_MODELS = {"i386": ("486", "pentium", "pentium3", "coreduo", "Broadwell"),
               "x86_64": ("core2duo", "Nehalem", "Skylake-Client", "EPYC")}
 MEMORY_SIZES = ("32M", "2G")
 MACHINE_SCENARIOS = (("page_fault", "all", "safe"), ("stack_overflow", "all", "safe"),
                      ("stack_overflow", "all", "stack"), ("page_fault", "df", "stack"),
-                     ("x87_error", "all", "safe"))
+                     ("x87_error", "all", "safe"), ("null_call", "all", "safe"))
+# The CPU models above with SMEP (CPUID.(EAX=07H,ECX=0):EBX[7]).
+SMEP_CPU_MODELS = ("Broadwell", "Skylake-Client", "EPYC")
+
+
+def null_call_error_code(arch, cpu=None):
+    """The #PF error code of null_call: a supervisor read of a not-present
+    page, plus I/D where the paging mode reports it (SDM Vol. 3A 4.7). The
+    kernel turns on EFER.NXE (x86_64: every 64-bit CPU has NX) and CR4.SMEP
+    where CPUID shows it; i386's 32-bit paging reports I/D only with SMEP,
+    which QEMU's qemu32 and Bochs's default CPU lack."""
+    if arch == "x86_64" or cpu in SMEP_CPU_MODELS:
+        return "0x10"
+    return "0x0"
 
 # cr2 expectations: an exact value, or a rule checked by cr2_problems():
 #   GUARD_PAGE   inside the guard page below the kernel stack;
@@ -156,7 +184,7 @@ MACHINE_SCENARIOS = (("page_fault", "all", "safe"), ("stack_overflow", "all", "s
 GUARD_PAGE = "guard_page"
 FRAME_PUSH = "frame_push"
 FIRST_FAULT = "first_fault"
-EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": FRAME_PUSH}
+EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": FRAME_PUSH, "null_call": "0x0"}
 
 
 # --------------------------------------------------------------------------
@@ -190,6 +218,40 @@ DEVIATIONS = (
      "manual": "SDM Vol. 3A 6.15, Interrupt 19 (#XM): an unmasked SIMD "
                "floating-point exception with CR4.OSXMMEXCPT=1 raises #XM",
      "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-no-rf", "engine": "qemu", "provider": None, "arch": None,
+     "scenarios": ALL_SCENARIOS, "configs": None,
+     "instead": {"rf": 0},
+     "what": "QEMU's TCG pushes EFLAGS with RF=0 for a fault; the SDM has the CPU "
+             "push RF=1 for any fault-class exception",
+     "manual": "SDM Vol. 3B 17.3.1.1: \"For any fault-class exception except a debug "
+               "exception generated in response to an instruction breakpoint, the value "
+               "pushed for RF is 1\"",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-no-ext", "engine": "qemu", "provider": None, "arch": "i386",
+     "scenarios": ("missing_gate",), "configs": (("all", "safe"),),
+     "instead": {"error_code": "0x32"},
+     "what": "QEMU's TCG never sets EXT (bit 0) in an error code: the #GP raised "
+             "while delivering #UD gives 0x32, not 0x33",
+     "manual": "SDM Vol. 3A 6.13: EXT is set when the exception occurred during "
+               "delivery of an earlier exception",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-no-ext", "engine": "qemu", "provider": None, "arch": "x86_64",
+     "scenarios": ("invalid_tss",), "configs": (("all", "safe"),),
+     "instead": {"error_code": "0x18"},
+     "what": "QEMU's TCG never sets EXT (bit 0) in an error code: the #TS raised "
+             "while delivering #UD gives 0x18, not 0x19",
+     "manual": "SDM Vol. 3A 6.13: EXT is set when the exception occurred during "
+               "delivery of an earlier exception",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-idt-index-x16", "engine": "qemu", "provider": None, "arch": "x86_64",
+     "scenarios": ("missing_gate",), "configs": (("all", "safe"),),
+     "instead": {"error_code": "0x62"},
+     "what": "in 64-bit mode QEMU 7.2's TCG puts the gate's byte offset (vector x 16) "
+             "where the error code's index goes, and no EXT: 0x62 for IDT[6] instead "
+             "of 0x33 (QEMU issue 1382, fixed in QEMU 8.0)",
+     "manual": "SDM Vol. 3A 6.13: bits 15:3 hold the index of the IDT entry, the "
+               "vector; EXT is set during delivery of an earlier exception",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
     {"id": "pvm-no-32bit-paging", "engine": "kvm", "provider": "pvm", "arch": "i386",
      "scenarios": ALL_SCENARIOS, "configs": None, "column": True,
      "instead": {"outcome": "triple_fault", "startup_stopped_at": "paging"},
@@ -213,6 +275,24 @@ DEVIATIONS = (
              "instruction emulator meets FLDCW or LDMXCSR and gives up "
              "(\"KVM internal error\", an emulation failure)",
      "manual": "SDM Vol. 3A 6.15, Interrupts 16 (#MF) and 19 (#XM)",
+     "seen": _PVM_SEEN},
+    {"id": "pvm-missing-gate", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("missing_gate",), "configs": (("all", "safe"),),
+     "instead": {"outcome": "caught", "vector": 8, "name": "#DF", "stack": "ist1",
+                 "error_code": "0x0", "function": "scenario_missing_gate"},
+     "what": "with IDT[6] empty, KVM's software turns the failed #UD delivery into "
+             "#DF, where the CPU delivers #GP(IDT 6) (#UD is benign)",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 8, Table 6-5: a benign exception then a "
+               "contributory one is handled serially",
+     "seen": _PVM_SEEN},
+    {"id": "pvm-ignores-tss-limit", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("invalid_tss",), "configs": (("all", "safe"),),
+     "instead": {"outcome": "caught", "vector": 6, "name": "#UD", "stack": "ist1",
+                 "error_code": None, "function": "scenario_invalid_tss"},
+     "what": "KVM delivers #UD on IST1 although the TSS's limit ends before IST1: "
+             "no #TS",
+     "manual": "AMD64 APM Vol. 3, INT: #TS when the rSP in the TSS is beyond the TSS "
+               "limit; SDM Vol. 3A 6.15, Interrupt 10",
      "seen": _PVM_SEEN},
     {"id": "kvm-df-keeps-cr2", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
      "scenarios": ("stack_overflow",), "configs": (("all", "safe"),),
@@ -256,7 +336,8 @@ def deviations_for(emulator, provider, arch, scenario, handlers, df):
 NOT_RAISED = {
     2: "NMI is an external interrupt (the NMI pin or an APIC IPI), not something an "
        "instruction causes",
-    9: "Coprocessor Segment Overrun: only a 386 with an external 387 raised it",
+    9: "Coprocessor Segment Overrun: processors after the Intel386 do not raise it "
+       "(SDM Vol. 3A 6.15, Interrupt 9)",
     17: "#AC: alignment checking applies only at CPL 3; faultline runs in ring 0",
     18: "#MC: machine checks report hardware errors; no instruction raises one",
     20: "#VE: only a guest under VMX with EPT-violation #VE enabled",
@@ -267,17 +348,18 @@ NOT_RAISED = {
 }
 RESERVED_VECTORS = (15, 22, 23, 24, 25, 26, 27, 31)
 X86_64_ONLY_NOT = {
-    4: "INTO is invalid in 64-bit mode (#UD)",
-    5: "BOUND is invalid in 64-bit mode (#UD)",
-    10: "64-bit mode has no task switch to fail",
+    4: "INTO is invalid in 64-bit mode (#UD); 32-bit and compatibility-mode code have it",
+    5: "BOUND is invalid in 64-bit mode (#UD); 32-bit and compatibility-mode code have it",
 }
 
 
 def vector_coverage():
     """For each of the 32 vectors and each arch: the scenario that raises it
     (and the configuration), or why none can from ring 0 here."""
-    by_vector = {info["vector"]: name for name, info in SCENARIOS.items()
-                 if info["vector"] is not None}
+    by_vector = {}
+    for name, info in SCENARIOS.items():          # the first scenario per vector
+        if info["vector"] is not None:
+            by_vector.setdefault(info["vector"], name)
     table = []
     for v in range(32):
         row = {"vector": v}
@@ -301,9 +383,29 @@ def vector_coverage():
         table.append(row)
     return table
 
-# error_code the result line must show, by vector (None: not checked).
-EXPECTED_ERROR_CODE = {DF_VECTOR: "0x0", 14: "0x2", 13: "0xfff8",
-                       10: "0xfff8", 11: "0x28", 12: "0x28"}
+# EFLAGS.RF in the EFLAGS image a handler finds: 1 for any fault-class
+# exception, else what RF was (0 here): traps such as single-step #DB, #BP
+# and #OF (SDM Vol. 3B 17.3.1.1). #DF, an abort, is not covered: not checked.
+RF_TRAPS = (1, 3, 4)
+EFLAGS_RF = 1 << 16
+
+
+def expected_rf(vector):
+    if vector == DF_VECTOR:
+        return None
+    return 0 if vector in RF_TRAPS else 1
+
+
+def expected_error_code(arch, scenario, vector, cpu=None):
+    """The error code the caught vector must push; None: not checked."""
+    if vector == DF_VECTOR:
+        return "0x0"              # #DF always pushes 0 (SDM Vol. 3A 6.15, Interrupt 8)
+    if vector != SCENARIOS[scenario]["vector"]:
+        return None
+    if scenario == "null_call":
+        return null_call_error_code(arch, cpu)
+    code = SCENARIOS[scenario].get("error_code")
+    return code.get(arch) if isinstance(code, dict) else code
 
 
 
@@ -311,16 +413,18 @@ def config_label(handlers, df):
     return "handlers=%s df=%s" % (handlers, df)
 
 
-def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None, provider=None):
+def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None, provider=None,
+                     cpu=None):
     """What booting `scenario` with handlers/df on `arch` must produce: what
     the manuals require, or, on `emulator` (and, for kvm, `provider`), that
     engine's known deviation (DEVIATIONS), whose ids are then listed under
     "deviations".
 
     Returns a dict: {"outcome": "triple_fault"} or {"outcome": "caught",
-    "vector", "name", "stack", "error_code", "cr2", "function"}, where
-    error_code/cr2 are None when not checked. df may also be the arch's own
-    spelling of safe (task on i386, ist on x86_64).
+    "vector", "name", "stack", "error_code", "cr2", "rf", "function"},
+    where error_code/cr2/rf are None when not checked. df may also be the
+    arch's own spelling of safe (task on i386, ist on x86_64). cpu: a QEMU
+    -cpu model, for what depends on it (null_call's I/D bit).
     """
     if arch not in ARCHES:
         raise ValueError("unknown arch %r" % (arch,))
@@ -334,19 +438,26 @@ def expected_outcome(arch, scenario, handlers="all", df="safe", emulator=None, p
         raise ValueError("unknown df %r for %s" % (df, arch))
     if arch not in scenario_arches(scenario):
         return {"outcome": "error"}
-    expect = architectural_outcome(arch, scenario, handlers, df)
+    expect = architectural_outcome(arch, scenario, handlers, df, cpu)
     deviations = deviations_for(emulator, provider, arch, scenario, handlers, df)
+    applied = []
     for d in deviations:
         if "outcome" in d["instead"]:
             expect = dict(d["instead"])
+            applied.append(d["id"])
         elif expect["outcome"] == "caught":
-            expect.update(d["instead"])
-    if deviations:
-        expect["deviations"] = [d["id"] for d in deviations]
+            # Only what the manual pins down and the engine gets otherwise.
+            changed = {k: v for k, v in d["instead"].items()
+                       if expect.get(k) is not None and expect[k] != v}
+            if changed:
+                expect.update(changed)
+                applied.append(d["id"])
+    if applied:
+        expect["deviations"] = applied
     return expect
 
 
-def architectural_outcome(arch, scenario, handlers, df):
+def architectural_outcome(arch, scenario, handlers, df, cpu=None):
     """expected_outcome() as the SDM and the APM have it (df normalised)."""
     info = SCENARIOS[scenario]
     df_stack = SAFE_STACK[arch] if df == "safe" else "kernel"
@@ -371,15 +482,19 @@ def architectural_outcome(arch, scenario, handlers, df):
     cr2 = EXPECTED_CR2.get(scenario)
     if cr2 == FRAME_PUSH and handlers != "all":
         cr2 = FIRST_FAULT            # no #PF gate: no frame was ever pushed
-    return {
+    expect = {
         "outcome": "caught",
         "vector": vector,
         "name": name,
         "stack": stack,
-        "error_code": EXPECTED_ERROR_CODE.get(vector),
+        "error_code": expected_error_code(arch, scenario, vector, cpu),
         "cr2": cr2,
+        "rf": expected_rf(vector),
         "function": info["function"],
     }
+    if info.get("ip") is not None:
+        expect["ip"] = info["ip"]
+    return expect
 
 
 def pf_frame_range(arch, sp):
@@ -494,8 +609,7 @@ def validation_cases(arch):
     ]
     if arch == "x86_64":
         # Scenarios only 32-bit code can raise: the kernel says why.
-        for name, why in (("overflow", X86_64_ONLY_NOT[4]), ("bound_range", X86_64_ONLY_NOT[5]),
-                          ("invalid_tss", X86_64_ONLY_NOT[10])):
+        for name, why in (("overflow", X86_64_ONLY_NOT[4]), ("bound_range", X86_64_ONLY_NOT[5])):
             cases.append({"label": "scenario=%s (i386 only)" % name, "scenario": name,
                           "kargs": "", "outcome": "error",
                           "reason_contains": "scenario=%s exists only on i386: %s" % (name, why)})
@@ -759,7 +873,8 @@ def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None
 
 RESULT_KEYS = ("arch", "emulator", "engine_version", "scenario", "kargs", "cmdline", "boot",
                "outcome", "vector", "name", "error_code", "stack", "ip", "sp", "handler_sp",
-               "cr2", "reason", "symbol", "evidence", "startup", "scenario_started",
+               "cr2", "flags", "rf", "reason", "symbol", "evidence", "startup",
+               "scenario_started",
                "seconds", "exit_status", "serial", "result_line")
 
 
@@ -838,6 +953,9 @@ def judge(engine, spec, run, scenario=None, kargs=None):
         "sp": fields.get("sp"),
         "handler_sp": fields.get("handler_sp"),
         "cr2": fields.get("cr2"),
+        "flags": fields.get("flags"),
+        "rf": (_as_int(fields["flags"]) >> 16) & 1 if _as_int(fields.get("flags")) is not None
+              else None,
         "reason": fields.get("reason"),
         "symbol": symbolize(ip, symbols) if ip is not None else None,
         "evidence": evidence,

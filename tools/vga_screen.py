@@ -210,6 +210,9 @@ LABEL_BEFORE = re.compile(r"(?<![\w.\[\]-])([A-Za-z][\w.\[\]-]*) *=? *$")
 # not): the bad-command-line screen echoes it after "command line: ".
 # "recurse+0x1c (x111)": a frame repeated 111 times in the backtrace.
 REPEAT = re.compile(r"\(x(\d+)\)")
+# The result line's last field, the saved EFLAGS: its width is the engine's
+# business (RF set or not: 0x46 or 0x10046), so all of it is masked.
+RESULT_FLAGS = re.compile(r"(flags=0x)(#+)")
 CMDLINE_ROW = re.compile(r"^(command line: )([^ =]+ )")
 
 
@@ -248,13 +251,23 @@ def mask_screen(screen, spec):
     3. "command line: <word without '='> ...": that first word is the image
        path QEMU's -kernel puts first (GRUB passes none), so it is removed
        and the row shifted left, padded with blanks of the row's last colour.
+    4. The result line's "flags=0x...": whether RF is set is what engines
+       differ in (README, "Engines"), and it changes the number's width, so
+       it becomes "flags=0x#" and blanks, which the result line ends with.
     """
     flat = "".join(screen.text)
+    blanked = []
     if spec.mask:
         flat = mask_hex(flat, spec.keep_labels())
         flat = REPEAT.sub(lambda m: "(x" + "#" * len(m.group(1)) + ")", flat)
+        for m in RESULT_FLAGS.finditer(flat):
+            blanked += range(m.start(2) + 1, m.end(2))
+        flat = RESULT_FLAGS.sub(lambda m: m.group(1) + "#" + " " * (len(m.group(2)) - 1), flat)
     text = [flat[r * COLS:(r + 1) * COLS] for r in range(ROWS)]
     fg, bg = list(screen.fg), list(screen.bg)
+    for i in blanked:               # a blank cell shows no foreground
+        r, c = divmod(i, COLS)
+        fg[r] = fg[r][:c] + "." + fg[r][c + 1:]
     for r in range(ROWS):
         m = CMDLINE_ROW.match(text[r])
         if m:

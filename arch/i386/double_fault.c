@@ -1,13 +1,18 @@
 /*
  * double_fault.c (i386) - the #DF task.
  *
- * IDT[8] is a task gate. When #DF is raised the CPU saves every register of
- * the running task into the TSS that TR names (main_tss), loads df_tss's
- * registers (a fresh stack, this code, the kernel's CR3), writes the old
- * task's selector into df_tss.back_link, sets EFLAGS.NT and marks both TSS
- * descriptors busy (SDM Vol. 3A 7.3, 7.4). So the interrupted state is not on
- * a stack at all: it is in the TSS the back-link names, and that is where we
- * read it, exactly as the CPU left it.
+ * IDT[8] is a task gate. When #DF is raised the CPU saves the running task's
+ * dynamic state into the TSS that TR names (main_tss): EIP, EFLAGS, the
+ * general registers and the segment selectors. It does not save CR3, LDTR
+ * or the x87/SSE state: those TSS fields are static (SDM Vol. 3A 7.2.1). It
+ * then loads df_tss's registers (a fresh stack, this code, the kernel's
+ * CR3), writes the old task's selector into df_tss.back_link, sets
+ * EFLAGS.NT and marks both TSS descriptors busy (SDM Vol. 3A 7.3: step 8
+ * saves, step 12 loads; 7.4, task linking). Like every task switch it also
+ * sets CR0.TS, so the first x87 or SSE instruction here would raise #NM
+ * (SDM Vol. 3A 2.5, CR0.TS). So the interrupted state is not on a stack at all: it is in the
+ * TSS the back-link names, and that is where we read it. (main_tss.cr3 is
+ * whatever the kernel put there, 0: an IRET back to it would load CR3 = 0.)
  */
 #include "gdt.h"
 #include "isr.h"

@@ -20,8 +20,11 @@ static uint16_t read_ss(void)
 
 void exception_entry(struct isr_frame *fr)
 {
+	/* CR2 first, in a statement of its own: a later #PF would overwrite it,
+	 * and the initializers below are not sequenced (C11 6.7.9p23). */
+	uintptr_t cr2 = arch_read_cr2();
 	struct fault f = {
-		.cr2 = arch_read_cr2(),  /* first: a later #PF would overwrite it */
+		.cr2 = cr2,
 		.vector = fr->vector,
 		.error_code = fr->error_code,
 		.ip = fr->eip, .cs = fr->cs, .flags = fr->eflags,

@@ -10,6 +10,7 @@
 #include "descriptor.h"
 #include "gdt.h"
 #include "idt.h"
+#include "kernel/arch.h"
 #include "kernel/exceptions.h"
 
 extern const uint32_t isr_stub_table[EXCEPTION_COUNT];
@@ -62,4 +63,9 @@ void idt_install(const struct kconfig *cfg)
 			idt[v] = make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE);
 	}
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
+}
+
+void arch_idt_remove_gate(unsigned vector)
+{
+	idt[vector] = 0;
 }

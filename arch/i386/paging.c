@@ -6,15 +6,23 @@
  * 1024 entries that map 4 KiB each (SDM Vol. 3A 4.3, Figures 4-2 and 4-4).
  * Nothing above 16 MiB is mapped, so 0xdeadbeef faults. The kernel runs at
  * the same addresses before and after CR0.PG, so turning paging on is safe.
+ *
+ * CR4.SMEP, where the CPU has it: with 32-bit paging it is the only way a
+ * #PF's error code says "instruction fetch" (the I/D bit is reported only
+ * with CR4.SMEP=1, or with PAE paging and EFER.NXE=1: SDM Vol. 3A 4.7). Every
+ * page here is a supervisor page, so SMEP forbids nothing faultline runs.
  */
 #include <stdint.h>
 #include "paging.h"
+#include "kernel/arch.h"
+#include "kernel/cpuid.h"
 #include "kernel/stacks.h"
 
 #define PTE_PRESENT   (1u << 0)
 #define PTE_WRITE     (1u << 1)
 #define CR0_WP        (1u << 16)   /* honour read-only pages in ring 0 too */
 #define CR0_PG        (1u << 31)
+#define CR4_SMEP      (1u << 20)   /* supervisor-mode execution prevention */
 #define ENTRIES       1024
 #define MAPPED_BYTES  (16u << 20)
 #define PAGE_TABLES   (MAPPED_BYTES / (ENTRIES * PAGE_SIZE))   /* 4 x 4 MiB */
@@ -49,4 +57,11 @@ void paging_init(void)
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)page_directory) : "memory");
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_PG | CR0_WP) : "memory");
+	if (cpu_has(CPU_SMEP))
+		arch_write_cr4(arch_read_cr4() | CR4_SMEP);
+}
+
+bool arch_pf_reports_fetch(void)
+{
+	return (arch_read_cr4() & CR4_SMEP) != 0;
 }

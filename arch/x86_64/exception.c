@@ -29,8 +29,11 @@ static void note_ist(struct fault *f, unsigned vector)
 
 void exception_entry(struct isr_frame *fr)
 {
+	/* CR2 first, in a statement of its own: a later #PF would overwrite it,
+	 * and the initializers below are not sequenced (C11 6.7.9p23). */
+	uintptr_t cr2 = arch_read_cr2();
 	struct fault f = {
-		.cr2 = arch_read_cr2(),  /* first: a later #PF would overwrite it */
+		.cr2 = cr2,
 		.vector = (unsigned)fr->vector,
 		.error_code = fr->error_code,
 		.ip = fr->rip, .cs = fr->cs, .flags = fr->rflags,

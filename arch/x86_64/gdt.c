@@ -57,6 +57,14 @@ void gdt_install(uintptr_t tss_base, uint32_t tss_limit)
 	reload_segments();
 }
 
+void gdt_set_tss(uintptr_t tss_base, uint32_t tss_limit)
+{
+	struct desc16 tss = make_tss_descriptor(tss_base, tss_limit);
+
+	gdt[GDT_TSS_LO] = tss.lo;       /* available (not busy): LTR may load it */
+	gdt[GDT_TSS_HI] = tss.hi;
+}
+
 bool arch_gdt_entry(unsigned index, uint64_t *desc)
 {
 	if (index >= GDT_ENTRIES)

@@ -13,5 +13,7 @@
 
 /* Load the GDT, reload CS (far return) and the data segment registers. */
 void gdt_install(uintptr_t tss_base, uint32_t tss_limit);
+/* Rewrite the TSS descriptor (available, so LTR can load it again). */
+void gdt_set_tss(uintptr_t tss_base, uint32_t tss_limit);
 
 #endif

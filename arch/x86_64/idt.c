@@ -10,6 +10,7 @@
 #include "idt.h"
 #include "gdt.h"
 #include "tss.h"
+#include "kernel/arch.h"
 #include "kernel/exceptions.h"
 
 extern const uint64_t isr_stub_table[EXCEPTION_COUNT];
@@ -69,4 +70,16 @@ void idt_install(const struct kconfig *cfg)
 struct desc16 idt_gate(unsigned vector)
 {
 	return idt[vector];
+}
+
+void idt_set_ist(unsigned vector, unsigned ist)
+{
+	if (idt[vector].lo == 0 && idt[vector].hi == 0)
+		return;                         /* no gate to give a stack to */
+	idt[vector].lo = (idt[vector].lo & ~GATE_IST((uint64_t)GATE_IST_MASK)) | GATE_IST(ist);
+}
+
+void arch_idt_remove_gate(unsigned vector)
+{
+	idt[vector] = (struct desc16){ 0, 0 };
 }

@@ -5,13 +5,23 @@
  * 4 KiB granularity is what makes a guard page possible (the boot tables use
  * 2 MiB pages). Entries are PML4 -> PDPT -> PD -> PT (SDM Vol. 3A 4.5,
  * Figures 4-8 to 4-11). Nothing above 16 MiB is mapped, so 0xdeadbeef faults.
+ *
+ * IA32_EFER.NXE, where the CPU has it: with 4-level paging it makes a #PF's
+ * error code report instruction fetches (the I/D bit, SDM Vol. 3A 4.7), so a
+ * call through a NULL pointer says "instruction fetch". No page here sets
+ * the XD bit (63), so NXE forbids nothing faultline runs.
  */
 #include <stdint.h>
 #include "paging.h"
+#include "kernel/arch.h"
+#include "kernel/cpuid.h"
 #include "kernel/stacks.h"
 
 #define PTE_PRESENT   (1ULL << 0)
 #define PTE_WRITE     (1ULL << 1)
+#define MSR_EFER      0xC0000080u   /* SDM Vol. 4, Table 2-2 */
+#define EFER_NXE      (1ULL << 11)
+#define CR4_SMEP      (1ULL << 20)
 #define ENTRIES       512
 #define MAPPED_BYTES  (16u << 20)
 #define PAGE_TABLES   (MAPPED_BYTES / (ENTRIES * PAGE_SIZE))   /* 8 x 2 MiB */
@@ -20,6 +30,20 @@ static uint64_t pml4[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t pdpt[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t pd[ENTRIES] __attribute__((aligned(PAGE_SIZE)));
 static uint64_t pt[PAGE_TABLES][ENTRIES] __attribute__((aligned(PAGE_SIZE)));
+
+static uint64_t read_efer(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_EFER));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void write_efer(uint64_t value)
+{
+	__asm__ volatile("wrmsr" : : "c"(MSR_EFER), "a"((uint32_t)value),
+	                 "d"((uint32_t)(value >> 32)));
+}
 
 static void unmap(uintptr_t addr)
 {
@@ -47,4 +71,11 @@ void paging_init(void)
 	pml4[0] = (uintptr_t)pdpt | PTE_PRESENT | PTE_WRITE;
 	/* Writing CR3 also flushes every non-global TLB entry (SDM 4.10.4.1). */
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)pml4) : "memory");
+	if (cpu_has(CPU_NX))
+		write_efer(read_efer() | EFER_NXE);
+}
+
+bool arch_pf_reports_fetch(void)
+{
+	return (read_efer() & EFER_NXE) || (arch_read_cr4() & CR4_SMEP);
 }

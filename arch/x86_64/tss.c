@@ -35,3 +35,15 @@ void tss_install(void)
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
 	/* LAB 2 END */
 }
+
+/* scenario=invalid_tss: give the TSS a limit that ends before IST1 (offset
+ * 0x24) and load TR again, so its cached limit is the short one. The CPU
+ * checks a TSS field against TR's limit when it reads it, and a gate that
+ * asks for IST1 then raises #TS(TR's selector) (AMD64 APM Vol. 3, INT:
+ * "the target ... rSP in the TSS was beyond the TSS limit"; SDM Vol. 3A 6.15,
+ * Interrupt 10). */
+void tss_cut_limit(uint32_t limit)
+{
+	gdt_set_tss((uintptr_t)&tss, limit);
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+}

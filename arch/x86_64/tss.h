@@ -33,4 +33,7 @@ extern struct tss64 tss;
 /* Fill the TSS (IST1 = top of the #DF stack) and load TR with LTR. */
 void tss_install(void);
 
+/* Reload TR with the TSS given a shorter limit (scenario=invalid_tss). */
+void tss_cut_limit(uint32_t limit);
+
 #endif

@@ -31,10 +31,10 @@ static void decode(enum decoder d, unsigned vector, uintptr_t err, char *buf, si
 {
 	switch (d) {
 	case D_ERROR_CODE:
-		decode_error_code(vector, err, buf, size);
+		decode_error_code(vector, err, (vector & 1) != 0, buf, size);
 		break;
 	case D_PF:
-		decode_pf_error(err, buf, size);
+		decode_pf_error(err, (vector & 1) != 0, buf, size);
 		break;
 	case D_SELECTOR:
 		decode_selector_error(err, buf, size);

@@ -104,11 +104,13 @@ static void every_scenario(void)
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug overflow bound_range "
 	                "device_not_available invalid_tss segment_not_present "
-	                "stack_segment x87_error simd_error nested_fault");
+	                "stack_segment x87_error simd_error missing_gate null_call "
+	                "nested_fault");
 	cmdline_list_scenarios("x86_64", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug device_not_available "
-	                "segment_not_present stack_segment x87_error simd_error nested_fault");
+	                "invalid_tss segment_not_present stack_segment x87_error "
+	                "simd_error missing_gate null_call nested_fault");
 	cmdline_list_scenarios("i386", list, 12);
 	CHECK_STR(list, "page_fault ");
 }
@@ -122,11 +124,16 @@ static void arch_only_scenarios(void)
 	CHECK_EQ_U64(cfg.scenario, SCENARIO_INVALID_TSS);
 	CHECK(!parse64("k scenario=bound_range"));
 	CHECK_STR(err, "scenario=bound_range exists only on i386: "
-	               "BOUND is invalid in 64-bit mode (#UD)");
+	               "BOUND is invalid in 64-bit mode (#UD); 32-bit and "
+	               "compatibility-mode code have it");
 	CHECK_EQ_U64(cfg.scenario, SCENARIO_NONE);
-	CHECK(!parse64("k scenario=invalid_tss"));
-	CHECK_STR(err, "scenario=invalid_tss exists only on i386: "
-	               "64-bit mode has no task switch to fail");
+	/* #TS exists on x86_64 too: a TSS limit that cuts off an IST slot. */
+	CHECK(parse64("k scenario=invalid_tss"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_INVALID_TSS);
+	CHECK(parse64("k scenario=missing_gate"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_MISSING_GATE);
+	CHECK(parse32("k scenario=null_call"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_NULL_CALL);
 	CHECK(scenario_on_arch(SCENARIO_SIMD_ERROR, "x86_64"));
 	CHECK(!scenario_on_arch(SCENARIO_OVERFLOW, "x86_64"));
 	CHECK(!scenario_on_arch(SCENARIO_COUNT, "i386"));
@@ -139,8 +146,9 @@ static void errors(void)
 	CHECK_CONTAINS(err, "page_fault");
 	CHECK_STR(err, "unknown scenario 'bogus' (valid: page_fault stack_overflow "
 	               "divide_error breakpoint invalid_opcode general_protection debug "
-	               "device_not_available segment_not_present stack_segment x87_error "
-	               "simd_error nested_fault)");   /* x86_64: no overflow, bound_range, invalid_tss */
+	               "device_not_available invalid_tss segment_not_present stack_segment "
+	               "x87_error simd_error missing_gate null_call nested_fault)");
+	               /* x86_64: no overflow, bound_range */
 
 	CHECK(!parse64("scenario=page_fault nonsense"));
 	CHECK_STR(err, "malformed argument 'nonsense': expected key=value, "

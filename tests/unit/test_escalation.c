@@ -81,9 +81,12 @@ static void descriptors(void)
 
 static void scenario_vectors(void)
 {
-	CHECK_EQ_U64(scenario_vector(SCENARIO_STACK_OVERFLOW), VECTOR_PF);
-	CHECK_EQ_U64(scenario_vector(SCENARIO_INVALID_TSS), VECTOR_TS);
-	CHECK_EQ_U64(scenario_vector(SCENARIO_SIMD_ERROR), 19);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_STACK_OVERFLOW, "i386"), VECTOR_PF);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_INVALID_TSS, "i386"), VECTOR_TS);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_INVALID_TSS, "x86_64"), VECTOR_UD);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_SIMD_ERROR, "x86_64"), 19);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_MISSING_GATE, "i386"), VECTOR_UD);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_NULL_CALL, "x86_64"), VECTOR_PF);
 	CHECK(handlers_has_gate(HANDLERS_DF, VECTOR_DF));
 	CHECK(!handlers_has_gate(HANDLERS_DF, VECTOR_PF));
 	CHECK(!handlers_has_gate(HANDLERS_NONE, VECTOR_DF));

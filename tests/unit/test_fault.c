@@ -73,12 +73,13 @@ static void result_line(void)
 	f.ip = 0x101a2c;
 	f.sp = 0x10cfd8;
 	f.cr2 = 0xdeadbeef;
+	f.flags = 0x10046;
 	f.handler_sp = stack_regions[STACK_KERNEL].top - 0x58;
 	fault_result_line(&f, &cfg, line, sizeof line);
 	snprintf(expected, sizeof expected,
 	         "FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=page_fault "
 	         "handlers=all df=safe vector=14 name=#PF error_code=0x2 stack=kernel "
-	         "ip=0x101a2c sp=0x10cfd8 handler_sp=0x%lx cr2=0xdeadbeef",
+	         "ip=0x101a2c sp=0x10cfd8 handler_sp=0x%lx cr2=0xdeadbeef flags=0x10046",
 	         (unsigned long)f.handler_sp);
 	CHECK_STR(line, expected);
 
@@ -89,12 +90,13 @@ static void result_line(void)
 	f.ip = 0xffffffff80101234UL;
 	f.sp = stack_regions[STACK_KERNEL].guard + 0xff8;
 	f.cr2 = f.sp;
+	f.flags = 0x2;
 	f.handler_sp = stack_regions[STACK_DF].top - 0x30;
 	fault_result_line(&f, &cfg2, line, sizeof line);
 	snprintf(expected, sizeof expected,
 	         "FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=stack_overflow "
 	         "handlers=df df=stack vector=8 name=#DF error_code=0x0 stack=ist1 "
-	         "ip=0xffffffff80101234 sp=0x%lx handler_sp=0x%lx cr2=0x%lx",
+	         "ip=0xffffffff80101234 sp=0x%lx handler_sp=0x%lx cr2=0x%lx flags=0x2",
 	         (unsigned long)f.sp, (unsigned long)f.handler_sp, (unsigned long)f.cr2);
 	CHECK_STR(line, expected);
 
