@@ -64,7 +64,7 @@ else
   NASMFMT := elf64
 endif
 
-SRCS_C    := $(wildcard kernel/*.c drivers/vga/*.c drivers/serial/*.c arch/$(ARCH)/*.c)
+SRCS_C    := $(wildcard kernel/*.c drivers/*/*.c arch/$(ARCH)/*.c)
 SRCS_ASM  := $(wildcard arch/$(ARCH)/*.asm)
 OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \
              $(patsubst %.asm,$(BUILD)/obj/%.asm.o,$(SRCS_ASM))

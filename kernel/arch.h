@@ -51,6 +51,9 @@ bool arch_pf_reports_fetch(void);
 /* Remove IDT[vector]'s gate (an all-zero entry), for the scenario that shows
  * what a missing gate does. */
 void arch_idt_remove_gate(unsigned vector);
+/* Whether IDT[vector] holds a gate now (not what the configuration asked:
+ * a scenario may have emptied it). */
+bool arch_idt_has_gate(unsigned vector);
 
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));

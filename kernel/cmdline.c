@@ -39,6 +39,7 @@ static const struct name_entry scenario_names[SCENARIO_COUNT] = {
 	[SCENARIO_SIMD_ERROR]         = { "simd_error", "unmasked SSE divide by zero (#XM)", NULL, NULL },
 	[SCENARIO_MISSING_GATE]       = { "missing_gate", "ud2 with IDT[6] empty (#GP, EXT set)", NULL, NULL },
 	[SCENARIO_NULL_CALL]          = { "null_call", "call through a NULL pointer (#PF, a fetch)", NULL, NULL },
+	[SCENARIO_TIMER_IRQ]          = { "timer_irq", "BIOS PIC mapping, interrupts on: IRQ 0 on vector 8", NULL, NULL },
 	[SCENARIO_NESTED_FAULT]       = { "nested_fault", "#UD, then a #PF inside the fault reporter", NULL, NULL },
 };
 
@@ -72,7 +73,7 @@ static const unsigned char scenario_first_vector[SCENARIO_COUNT] = {
 	[SCENARIO_DEVICE_NOT_AVAILABLE] = 7, [SCENARIO_INVALID_TSS] = 10,
 	[SCENARIO_SEGMENT_NOT_PRESENT] = 11, [SCENARIO_STACK_SEGMENT] = 12,
 	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19, [SCENARIO_MISSING_GATE] = 6,
-	[SCENARIO_NULL_CALL] = 14, [SCENARIO_NESTED_FAULT] = 6,
+	[SCENARIO_NULL_CALL] = 14, [SCENARIO_TIMER_IRQ] = 8, [SCENARIO_NESTED_FAULT] = 6,
 };
 
 bool handlers_has_gate(enum handlers h, unsigned vector)

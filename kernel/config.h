@@ -28,6 +28,7 @@ enum scenario {
 	SCENARIO_SIMD_ERROR,
 	SCENARIO_MISSING_GATE,   /* ud2 with IDT[6] removed: #GP(IDT 6, EXT) */
 	SCENARIO_NULL_CALL,      /* a call through a NULL pointer: a fetch #PF */
+	SCENARIO_TIMER_IRQ,      /* the BIOS's PIC mapping, IF=1: IRQ 0 on vector 8 */
 	SCENARIO_NESTED_FAULT,   /* the reporter faults: the nested-fault guard */
 	SCENARIO_COUNT
 };

@@ -9,6 +9,7 @@
 #ifndef KERNEL_FAULT_H
 #define KERNEL_FAULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <arch/regs.h>
@@ -19,6 +20,10 @@
 
 struct fault {
 	unsigned vector;
+	/* A hardware interrupt that arrived on an exception vector (the PIC's
+	 * in-service register says so), not an exception: which IRQ. */
+	bool is_irq;
+	unsigned irq;
 	uintptr_t error_code;
 	/* The interrupted context: from the interrupt stack frame, or on i386
 	 * #DF from the TSS the CPU saved it in. */

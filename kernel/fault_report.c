@@ -40,6 +40,24 @@ static void print_selector(const char *label, uintptr_t value)
 	console_attr(ATTR_TEXT);
 }
 
+/* A hardware interrupt on an exception vector: say so before anything else
+ * is read as an exception. */
+static void print_irq_header(const struct fault *f)
+{
+	console_banner(ATTR_ALERT, " INTERRUPT IRQ %u%s on vector %u: NOT %s", f->irq,
+	               f->irq == 0 ? " (the PIT timer)" : "", f->vector,
+	               exception_info(f->vector)->mnemonic);
+	console_attr(ATTR_LABEL);
+	console_printf("%-*s", FRAME_LABEL, "error");
+	console_attr(ATTR_TEXT);
+	console_printf("none: an interrupt pushes no error code\n");
+	console_attr(ATTR_NOTE);
+	console_printf("The PIC's in-service register has IRQ %u: the 8259 still maps IRQ 0-7"
+	               "\n  to vectors 8-15, as the BIOS left it. Remap it (faultline does, to"
+	               " 0x20)\n", f->irq);
+	console_attr(ATTR_TEXT);
+}
+
 static void print_header(const struct fault *f)
 {
 	const struct exception_info *e = exception_info(f->vector);
@@ -50,6 +68,10 @@ static void print_header(const struct fault *f)
 	               ARCH_NAME, scenario_name(kernel_config.scenario),
 	               handlers_name(kernel_config.handlers),
 	               df_mode_name(kernel_config.df));
+	if (f->is_irq) {
+		print_irq_header(f);
+		return;
+	}
 	console_banner(ATTR_ALERT, " EXCEPTION %s  %s  (vector %u, %s)", e->mnemonic,
 	               e->name, f->vector, exception_kind_name(e->kind));
 	decode_error_code(f->vector, f->error_code, arch_pf_reports_fetch(), decoded,
@@ -153,9 +175,10 @@ static void print_named_descriptor(const struct fault *f)
 	console_attr(ATTR_TEXT);
 	if (err & SEL_ERR_IDT)
 		console_printf("IDT[%u]: %s\n", index,
-		               index < EXCEPTION_COUNT &&
-		               handlers_has_gate(kernel_config.handlers, index)
-		               ? "a gate" : "no gate in this configuration");
+		               arch_idt_has_gate(index) ? "a gate"
+		               : handlers_has_gate(kernel_config.handlers, index)
+		               ? "no gate: the scenario emptied it"
+		               : "no gate in this configuration");
 	else if (err & SEL_ERR_TI)
 		console_printf("LDT[%u]: no LDT is loaded\n", index);
 	else if (!arch_gdt_entry(index, &desc))
@@ -176,7 +199,7 @@ static void print_escalation(const struct fault *f)
 	char chain[96];
 	unsigned first = scenario_vector(kernel_config.scenario, ARCH_NAME);
 
-	if (f->vector != VECTOR_DF)
+	if (f->vector != VECTOR_DF || f->is_irq)
 		return;
 	for (unsigned v = 0; v < EXCEPTION_COUNT; v++)
 		gates[v] = handlers_has_gate(kernel_config.handlers, v);

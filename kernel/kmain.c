@@ -13,6 +13,7 @@
 #include "multiboot.h"
 #include "scenarios.h"
 #include "stacks.h"
+#include "drivers/pic/pic.h"
 
 /* Exit devices. QEMU: -device isa-debug-exit,iobase=0xf4 makes QEMU exit
  * with status (value << 1) | 1. Bochs: the string "Shutdown" written to port
@@ -137,8 +138,7 @@ static void show_bad_cmdline(const char *err)
 	console_write("\nerror: ");
 	console_wrapped(err, 7);
 	console_attr(ATTR_TEXT);
-	show_scenario_names("\nScenarios:", SCENARIO_NONE + 1);
-	console_printf("Options:\n");
+	console_printf("\nBoot with no scenario for the list of scenarios. Options:\n");
 	show_options();
 	console_printf("Nothing was run; no fault was raised.\n");
 	fmt_snprintf(line, sizeof line,
@@ -180,6 +180,10 @@ void kmain(uint32_t magic, uintptr_t multiboot_info)
 	 * kernel (a triple fault, or a hypervisor that gives up), the last word
 	 * on COM1 names it, and tools tell a kernel that broke while starting
 	 * up from a scenario that faulted (tools/faultline_scenarios.py). */
+	/* Move IRQs 0-15 off the exception vectors, where the BIOS left IRQ 0-7
+	 * (vectors 8-15: the timer would look like #DF), and mask them all:
+	 * faultline runs with interrupts off (drivers/pic/pic.c). */
+	pic_init(PIC_KERNEL_BASE, PIC_KERNEL_BASE + 8);
 	console_printf("faultline %s: start-up:", ARCH_NAME);
 	arch_init(&kernel_config);
 	console_printf(" ok\n");

@@ -6,9 +6,12 @@
  */
 #include <stdint.h>
 #include "arch.h"
+#include "console.h"
 #include "kmain.h"
 #include "scenarios.h"
 #include "stacks.h"
+#include "drivers/pic/pic.h"
+#include "drivers/pit/pit.h"
 
 #define SCENARIO_FN __attribute__((noinline)) static void
 
@@ -201,6 +204,30 @@ SCENARIO_FN scenario_null_call(void)
 	null_fn();
 }
 
+/* The classic confusion: the PICs as the BIOS leaves them (IRQ 0-7 on
+ * vectors 8-15), the timer running, interrupts enabled. IRQ 0 arrives on
+ * vector 8, through the #DF gate, and a handler that trusts the vector
+ * reports a "double fault" (and reads the frame wrong: an IRQ pushes no
+ * error code). The handlers ask the PIC (pic_irq_on_vector). If no
+ * interrupt comes within the bounded wait, the scenario returns. */
+#define TIMER_HZ      100
+#define TIMER_SPINS   20000000u        /* about 0.1-1 s in the emulators */
+
+SCENARIO_FN scenario_timer_irq(void)
+{
+	pic_init(PIC_BIOS_BASE, PIC_BIOS_BASE2);
+	pic_unmask(0);
+	pit_start(TIMER_HZ);
+	scenario_break();
+	__asm__ volatile("sti" : : : "memory");
+	for (unsigned i = 0; i < TIMER_SPINS; i++)
+		sink = i;
+	__asm__ volatile("cli" : : : "memory");
+	console_printf("No interrupt arrived. The PIC's output reaches the CPU through the\n"
+	               "local APIC's LINT0, which a PC BIOS sets to ExtINT; a machine with no\n"
+	               "BIOS (QEMU's microvm) leaves it masked.\n");
+}
+
 static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_PAGE_FAULT]         = scenario_page_fault,
 	[SCENARIO_STACK_OVERFLOW]     = scenario_stack_overflow,
@@ -216,6 +243,7 @@ static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_SIMD_ERROR]         = scenario_simd_error,
 	[SCENARIO_MISSING_GATE]       = scenario_missing_gate,
 	[SCENARIO_NULL_CALL]          = scenario_null_call,
+	[SCENARIO_TIMER_IRQ]          = scenario_timer_irq,
 	[SCENARIO_NESTED_FAULT]       = scenario_invalid_opcode,   /* the reporter faults next */
 };
 

@@ -95,7 +95,8 @@ def scenario_cases(emulator, arch, provider=None):
                               kargs="handlers=%s df=%s" % (handlers, df),
                               expect=fs.expected_outcome(arch, scenario, handlers, df,
                                                          emulator, provider),
-                              config=(handlers, df)))
+                              config=(handlers, df),
+                              machine=fs.scenario_machine(scenario)))
     cases.append(Case(emulator, arch, "stack_overflow df=%s" % own,
                       scenario="stack_overflow", kargs="df=%s" % own,
                       expect=fs.expected_outcome(arch, "stack_overflow", "all", own,

@@ -752,8 +752,8 @@ class MatrixChecks(unittest.TestCase):
         # Plus, in QEMU, 4 CPU models x 5 scenarios and 2 memory sizes x 4.
         # QEMU: CPU models (5 on i386, 4 on x86_64) x 6 scenarios and 2 memory
         # sizes x 5 (no x87_error).
-        per_arch = {"i386": 36 + 11 * 2 + 1 + 1 + 8 + 2 + 5 * 6 + 2 * 5,
-                    "x86_64": 36 + 9 * 2 + 1 + 1 + 10 + 2 + 4 * 6 + 2 * 5}
+        per_arch = {"i386": 36 + 12 * 2 + 1 + 1 + 8 + 2 + 5 * 6 + 2 * 5,
+                    "x86_64": 36 + 10 * 2 + 1 + 1 + 10 + 2 + 4 * 6 + 2 * 5}
         self.assertEqual(len(names), sum(per_arch.values()))
         self.assertIn("qemu/x86_64/stack_overflow handlers=all df=safe", names)
         self.assertIn("qemu/i386/iso page_fault handlers=none", names)

@@ -124,6 +124,13 @@ SCENARIOS = {
     # EFER.NXE (SDM Vol. 3A 4.7): see null_call_error_code().
     "null_call": {"vector": 14, "name": "#PF", "function": "scenario_null_call", "ip": "0x0",
                   "summary": "call through a NULL function pointer: an instruction fetch #PF"},
+    # The PICs as the BIOS leaves them (IRQ 0-7 on vectors 8-15), the timer
+    # on, IF=1: IRQ 0 arrives through IDT[8], the #DF gate, and the screen
+    # must tell it from a #DF (the PIC's in-service register). It needs a
+    # machine whose BIOS routed the PIC to the CPU (LINT0 as ExtINT): a PC.
+    "timer_irq": {"vector": 8, "name": "IRQ0", "function": "scenario_timer_irq",
+                  "error_code": "none", "machine": "pc",
+                  "summary": "the BIOS's PIC mapping, interrupts on: IRQ 0 on vector 8"},
     # Not a vector: the reporter faults (#PF at page 0) while reporting #UD,
     # and the nested-fault guard must still say so. Its own vector (6) is
     # covered by invalid_opcode.
@@ -135,6 +142,11 @@ SCENARIOS = {
 # configuration; the per-vector scenarios in VECTOR_CONFIGS only.
 STORY = ("page_fault", "stack_overflow", "divide_error", "breakpoint",
          "invalid_opcode", "general_protection")
+
+
+def scenario_machine(scenario):
+    """The QEMU machine a scenario needs, or None for any."""
+    return SCENARIOS.get(scenario, {}).get("machine")
 VECTOR_CONFIGS = (("all", "safe"), ("df", "stack"))
 
 
@@ -468,6 +480,12 @@ def architectural_outcome(arch, scenario, handlers, df, cpu=None):
     if handlers == "none":
         # No gate at all: the fault cannot be delivered, nor #GP/#NP, nor #DF.
         return {"outcome": "triple_fault"}
+    if scenario == "timer_irq":
+        # IDT[8] exists in both configurations: the IRQ takes it, on the
+        # stack it names; an interrupt between instructions pushes RF as it
+        # was, 0 (SDM Vol. 3B 17.3.1.1).
+        return {"outcome": "caught", "vector": 8, "name": "IRQ0", "stack": df_stack,
+                "error_code": "none", "cr2": None, "rf": 0, "function": info["function"]}
     if scenario == "stack_overflow":
         # Any handler on the overflowed stack faults again while pushing its
         # frame; only #DF on a known-good stack survives.
@@ -892,6 +910,7 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
         boot = engine.boots[0]        # Bochs has no -kernel: always GRUB from the CD
     engine.check(arch, boot, build_dir, kernel)
     cmdline = build_cmdline(scenario, kargs)
+    machine = machine or scenario_machine(scenario)
     spec = base.Spec(arch, cmdline, build_dir=build_dir, kernel=kernel, boot=boot,
                      machine=machine, emulator_args=emulator_args,
                      timeout=timeout or engine.default_timeout, grace=grace)

@@ -3,8 +3,9 @@
  *
  * IDT[8] is a task gate. When #DF is raised the CPU saves the running task's
  * dynamic state into the TSS that TR names (main_tss): EIP, EFLAGS, the
- * general registers and the segment selectors. It does not save CR3, LDTR
- * or the x87/SSE state: those TSS fields are static (SDM Vol. 3A 7.2.1). It
+ * general registers and the segment selectors. It does not save CR3 or
+ * LDTR (static fields of the TSS, SDM Vol. 3A 7.2.1), nor the x87/SSE
+ * state, which the TSS has no room for. It
  * then loads df_tss's registers (a fresh stack, this code, the kernel's
  * CR3), writes the old task's selector into df_tss.back_link, sets
  * EFLAGS.NT and marks both TSS descriptors busy (SDM Vol. 3A 7.3: step 8
@@ -21,6 +22,7 @@
 #include "kernel/exceptions.h"
 #include "kernel/fault.h"
 #include "kernel/segment.h"
+#include "drivers/pic/pic.h"
 
 static uint32_t read_eflags(void)
 {
@@ -42,14 +44,20 @@ static const struct tss32 *interrupted_tss(void)
 		segment_base(gdt_descriptor(df_tss.back_link));
 }
 
-void double_fault_task(uint32_t cr2, uint32_t error_code)
+void double_fault_task(uint32_t cr2, const uint32_t *error_code)
 {
 	const struct tss32 *prev = interrupted_tss();
 	uintptr_t here = (uintptr_t)&prev;   /* an address on this task's stack */
+	/* An IRQ through the task gate (the BIOS's PIC mapping puts IRQ 0 on
+	 * vector 8) pushed no error code: *error_code would be the word above
+	 * this stack's top. Ask the PIC before reading it. */
+	int irq = pic_irq_on_vector(VECTOR_DF);
 	struct fault f = {
 		.cr2 = cr2,
 		.vector = VECTOR_DF,
-		.error_code = error_code,
+		.is_irq = irq >= 0,
+		.irq = irq >= 0 ? (unsigned)irq : 0,
+		.error_code = irq >= 0 ? 0 : *error_code,
 		.ip = prev->eip, .cs = prev->cs, .flags = prev->eflags,
 		.sp = prev->esp, .ss = prev->ss,
 		.frame_source = "from the back-linked TSS",
@@ -59,8 +67,8 @@ void double_fault_task(uint32_t cr2, uint32_t error_code)
 		         prev->edi, prev->ebp },
 	};
 
-	fault_note(&f, "#DF ran as a task: IDT[8] is a task gate to TSS 0x%x;"
-	           " the frame above is", SEL_DF_TSS);
+	fault_note(&f, "%s ran as a task: IDT[8] is a task gate to TSS 0x%x;"
+	           " the frame above is", irq >= 0 ? "IRQ 0" : "#DF", SEL_DF_TSS);
 	fault_note(&f, "  the interrupted state the CPU saved in TSS 0x%x (back-link)",
 	           df_tss.back_link);
 	fault_note(&f, "back-link 0x%x | busy: TSS 0x%x=%d, TSS 0x%x=%d | EFLAGS.NT=%d",

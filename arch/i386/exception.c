@@ -5,6 +5,7 @@
 #include "isr.h"
 #include "kernel/arch.h"
 #include "kernel/fault.h"
+#include "drivers/pic/pic.h"
 
 const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
 	"EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP",
@@ -38,8 +39,22 @@ void exception_entry(struct isr_frame *fr)
 		.gpr = { fr->eax, fr->ebx, fr->ecx, fr->edx, fr->esi, fr->edi, fr->ebp },
 	};
 
+	int irq = pic_irq_on_vector(f.vector);
+
+	if (irq >= 0) {
+		/* An IRQ pushed no error code: the stub's "error_code" is EIP, its
+		 * "eip" CS, its "cs" EFLAGS, and the interrupted ESP is right above
+		 * that (no privilege change: no ESP/SS pushed). */
+		f.is_irq = true;
+		f.irq = (unsigned)irq;
+		f.error_code = 0;
+		f.ip = fr->error_code;
+		f.cs = fr->eip;
+		f.flags = fr->cs;
+		f.sp = (uintptr_t)&fr->eflags;
+	}
 	if (f.vector == 8)
-		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): #DF's frame went on"
+		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): the frame went on"
 		           " the stack in use");
 	fault_report(&f);
 }

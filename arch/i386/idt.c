@@ -65,6 +65,11 @@ void idt_install(const struct kconfig *cfg)
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
 
+bool arch_idt_has_gate(unsigned vector)
+{
+	return vector < EXCEPTION_COUNT && idt[vector] != 0;
+}
+
 void arch_idt_remove_gate(unsigned vector)
 {
 	idt[vector] = 0;

@@ -34,11 +34,14 @@ isr_common:
 
 ; The #DF task starts here, on its own stack, after a hardware task switch
 ; through the task gate in IDT[8] (SDM 7.3). The CPU pushed the error code
-; (always 0 for #DF) onto this task's stack. CR2 is read before anything
-; else can fault and overwrite it.
+; (always 0 for #DF) onto this task's stack; an IRQ that came through the
+; same gate pushed none, so C gets where it would be, not its value. CR2 is
+; read before anything else can fault and overwrite it.
 df_task_entry:
     mov eax, cr2
-    push eax                        ; double_fault_task(cr2, error_code)
+    mov edx, esp                    ; where the error code is, if any
+    push edx                        ; double_fault_task(cr2, &error_code)
+    push eax
     call double_fault_task          ; reports and never returns
 .hang:
     cli

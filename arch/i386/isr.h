@@ -22,6 +22,8 @@ _Static_assert(sizeof(struct isr_frame) == 13 * 4, "isr.asm pushes 13 words");
 _Static_assert(offsetof(struct isr_frame, vector) == 8 * 4, "PUSHAD saves 8 registers");
 
 void exception_entry(struct isr_frame *frame) __attribute__((noreturn));
-void double_fault_task(uint32_t cr2, uint32_t error_code) __attribute__((noreturn));
+/* error_code: where the CPU pushed it, at this task's stack top (not read
+ * when an IRQ, which pushes none, came through the task gate). */
+void double_fault_task(uint32_t cr2, const uint32_t *error_code) __attribute__((noreturn));
 
 #endif

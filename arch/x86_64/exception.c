@@ -8,6 +8,7 @@
 #include "kernel/arch.h"
 #include "kernel/exceptions.h"
 #include "kernel/fault.h"
+#include "drivers/pic/pic.h"
 
 const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
 	"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP",
@@ -32,12 +33,14 @@ void exception_entry(struct isr_frame *fr)
 	/* CR2 first, in a statement of its own: a later #PF would overwrite it,
 	 * and the initializers below are not sequenced (C11 6.7.9p23). */
 	uintptr_t cr2 = arch_read_cr2();
+	/* Then whether this is an IRQ on an exception vector: it pushed no error
+	 * code, so the frame is one word shorter than struct isr_frame, and its
+	 * last field may lie past the top of the stack (IST1's top is a guard
+	 * page's bottom). */
+	int irq = pic_irq_on_vector((unsigned)fr->vector);
 	struct fault f = {
 		.cr2 = cr2,
 		.vector = (unsigned)fr->vector,
-		.error_code = fr->error_code,
-		.ip = fr->rip, .cs = fr->cs, .flags = fr->rflags,
-		.sp = fr->rsp, .ss = fr->ss,
 		.frame_source = "interrupt frame",
 		.handler_sp = (uintptr_t)fr,
 		.cr3 = arch_read_cr3(),
@@ -46,6 +49,24 @@ void exception_entry(struct isr_frame *fr)
 		         fr->r15 },
 	};
 
+	if (irq < 0) {
+		f.error_code = fr->error_code;
+		f.ip = fr->rip;
+		f.cs = fr->cs;
+		f.flags = fr->rflags;
+		f.sp = fr->rsp;
+		f.ss = fr->ss;
+	} else {
+		/* Every word from "error_code" up is one slot off. The CPU always
+		 * pushes SS:RSP in 64-bit mode (SDM Vol. 3A 6.14.2). */
+		f.is_irq = true;
+		f.irq = (unsigned)irq;
+		f.ip = fr->error_code;
+		f.cs = fr->rip;
+		f.flags = fr->cs;
+		f.sp = fr->rflags;
+		f.ss = fr->rsp;
+	}
 	if (f.vector == VECTOR_DF)
 		note_ist(&f, f.vector);
 	fault_report(&f);

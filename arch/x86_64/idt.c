@@ -79,6 +79,11 @@ void idt_set_ist(unsigned vector, unsigned ist)
 	idt[vector].lo = (idt[vector].lo & ~GATE_IST((uint64_t)GATE_IST_MASK)) | GATE_IST(ist);
 }
 
+bool arch_idt_has_gate(unsigned vector)
+{
+	return vector < EXCEPTION_COUNT && (idt[vector].lo != 0 || idt[vector].hi != 0);
+}
+
 void arch_idt_remove_gate(unsigned vector)
 {
 	idt[vector] = (struct desc16){ 0, 0 };

@@ -105,12 +105,12 @@ static void every_scenario(void)
 	                "invalid_opcode general_protection debug overflow bound_range "
 	                "device_not_available invalid_tss segment_not_present "
 	                "stack_segment x87_error simd_error missing_gate null_call "
-	                "nested_fault");
+	                "timer_irq nested_fault");
 	cmdline_list_scenarios("x86_64", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug device_not_available "
 	                "invalid_tss segment_not_present stack_segment x87_error "
-	                "simd_error missing_gate null_call nested_fault");
+	                "simd_error missing_gate null_call timer_irq nested_fault");
 	cmdline_list_scenarios("i386", list, 12);
 	CHECK_STR(list, "page_fault ");
 }
@@ -147,7 +147,7 @@ static void errors(void)
 	CHECK_STR(err, "unknown scenario 'bogus' (valid: page_fault stack_overflow "
 	               "divide_error breakpoint invalid_opcode general_protection debug "
 	               "device_not_available invalid_tss segment_not_present stack_segment "
-	               "x87_error simd_error missing_gate null_call nested_fault)");
+	               "x87_error simd_error missing_gate null_call timer_irq nested_fault)");
 	               /* x86_64: no overflow, bound_range */
 
 	CHECK(!parse64("scenario=page_fault nonsense"));

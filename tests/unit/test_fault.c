@@ -100,6 +100,24 @@ static void result_line(void)
 	         (unsigned long)f.sp, (unsigned long)f.handler_sp, (unsigned long)f.cr2);
 	CHECK_STR(line, expected);
 
+	/* an IRQ on vector 8 (the BIOS's PIC mapping): no mnemonic, no error code */
+	struct kconfig cfg3 = { .scenario = SCENARIO_TIMER_IRQ, .handlers = HANDLERS_ALL, .df = DF_SAFE };
+	f.is_irq = true;
+	f.irq = 0;
+	f.vector = 8;
+	f.ip = 0x103458;
+	f.sp = 0x111e78;
+	f.cr2 = 0;
+	f.flags = 0x283;
+	fault_result_line(&f, &cfg3, line, sizeof line);
+	snprintf(expected, sizeof expected,
+	         "FAULTLINE-RESULT outcome=caught arch=x86_64 scenario=timer_irq "
+	         "handlers=all df=safe vector=8 name=IRQ0 error_code=none stack=ist1 "
+	         "ip=0x103458 sp=0x111e78 handler_sp=0x%lx cr2=0x0 flags=0x283",
+	         (unsigned long)f.handler_sp);
+	CHECK_STR(line, expected);
+	f.is_irq = false;
+
 	/* bounded like everything else */
 	char small[17];
 	small[16] = 'X';
