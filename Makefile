@@ -78,7 +78,7 @@ GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
 
 .PHONY: all kernel iso run run-bochs debug-bochs debug help clean test unit-test setup \
-        screenshots golden-update fuzz flake-check bench compile-commands
+        screenshots golden-update fuzz flake-check bench compile-commands conformance
 .DEFAULT_GOAL := all
 
 all: kernel iso $(KARGS_ISO)
@@ -224,6 +224,12 @@ flake-check:
 bench:
 	tools/bench/bench $(BENCH_ARGS)
 
+# make conformance: every scenario on every engine, beside what the manuals
+# require (tools/conformance; writes build/conformance.md and .json).
+conformance:
+	@for a in $(ARCHES); do $(MAKE) --no-print-directory ARCH=$$a all || exit 1; done
+	tools/conformance
+
 # compile_commands.json for editors (clangd), from this Makefile's commands.
 compile-commands:
 	tools/compile-commands
@@ -285,6 +291,8 @@ help:
 	@echo "  unit-test       only the host unit tests of the pure code"
 	@echo "  bench           boot times against a minimal kernel, matrix and build"
 	@echo "                  times, sizes; a table and build/bench.json"
+	@echo "  conformance     every scenario on every engine beside what the manuals"
+	@echo "                  require: build/conformance.md (README: the table)"
 	@echo "  compile-commands  compile_commands.json for editors (clangd)"
 	@echo "  grade           build both arches and grade the labs (LAB=n: one lab;"
 	@echo "                  EMULATOR=qemu|bochs|kvm|both): GOOD/BAD per test, a score,"

@@ -49,7 +49,14 @@ const struct exception_info *exception_info(unsigned vector);
 const char *exception_kind_name(enum exception_kind kind);
 
 /* Would a `second` exception raised while delivering `first` become #DF?
- * Returns 1 for #DF, 2 for a triple fault (shutdown), 0 for serial delivery. */
+ * Returns 1 for #DF, 2 for a triple fault (shutdown), 0 for serial delivery.
+ * The classes and pairs: SDM Vol. 3A 6.15, Interrupt 8, Tables 6-4 and 6-5;
+ * AMD64 APM Vol. 2 8.2.9. While the CPU delivers #DF itself: "If another
+ * contributory or page fault exception occurs while attempting to call the
+ * double-fault handler, the processor enters shutdown mode" (Intel); "If a
+ * third interrupting event occurs while transferring control to the #DF
+ * handler, the processor shuts down" (AMD). Delivery can only raise #TS,
+ * #NP, #SS, #GP or #PF, so both say shutdown: 2 whatever `second` is. */
 int exception_pair_outcome(unsigned first, unsigned second);
 
 /* How a first exception escalated, replayed with the pair rules above: it

@@ -867,6 +867,53 @@ class RunProcess(unittest.TestCase):
         self.assertIn("KVM internal error", engines.get("kvm").failure(run))
 
 
+class Conformance(unittest.TestCase):
+    """tools/conformance: the table of what the manuals require and what each
+    engine does, and the copy of it in the README."""
+
+    @classmethod
+    def setUpClass(cls):
+        loader = importlib.machinery.SourceFileLoader("conformance",
+                                                      os.path.join(TOOLS, "conformance"))
+        spec = importlib.util.spec_from_loader("conformance", loader)
+        cls.mod = importlib.util.module_from_spec(spec)
+        loader.exec_module(cls.mod)
+
+    def test_readme_table_is_current(self):
+        self.assertEqual(self.mod.readme_table(), self.mod.readme_text(),
+                         "README's conformance table is stale: tools/conformance "
+                         "--update-readme")
+
+    def test_cells(self):
+        manual = {"what": "#GP", "error_code": "0x33", "rf": 1, "cr2": None}
+        self.assertEqual(self.mod.render_cell(manual, manual, []), "#GP err 0x33 RF1 =")
+        tcg = dict(manual, error_code="0x32", rf=0)
+        self.assertEqual(self.mod.render_cell(tcg, manual, ["tcg-no-rf", "tcg-no-ext"]),
+                         "#GP err 0x32 RF0 ≠ tcg-no-rf tcg-no-ext")
+        self.assertEqual(self.mod.render_cell(tcg, manual, []), "#GP err 0x32 RF0 !")
+
+    def test_observed_classifies_cr2(self):
+        # x86_64 stack overflow: RSP 0x10df80; the SS slot of the #PF frame
+        # 0x10df78 is the second #PF (frame push), 0x10df80 the first.
+        r = {"arch": "x86_64", "scenario": "stack_overflow", "outcome": "caught",
+             "name": "#DF", "error_code": "0x0", "rf": 1, "sp": "0x10df80",
+             "fields": {"handlers": "all", "df": "safe"}}
+        self.assertEqual(self.mod.observed(dict(r, cr2="0x10df78"), 0x10d000)["cr2"],
+                         "frame push")
+        self.assertEqual(self.mod.observed(dict(r, cr2="0x10df80"), 0x10d000)["cr2"],
+                         "first #PF")
+        self.assertEqual(self.mod.observed({"outcome": "error", "detail":
+                                            "KVM internal error (x)"}, None),
+                         {"what": "KVM error"})
+
+    def test_every_row_has_a_manual_value(self):
+        for row, manual, per in self.mod.expected_rows(list(engines.all_engines()),
+                                                       {"kvm": "pvm"}):
+            self.assertTrue(manual["what"], row)
+            self.assertEqual(set(per), set(engines.names()))
+            self.assertFalse(any(c.endswith("!") for c in per.values()), (row, per))
+
+
 class RunReport(unittest.TestCase):
     """tools/run-report: what `make run` tells the learner afterwards."""
 
