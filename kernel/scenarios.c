@@ -224,8 +224,9 @@ SCENARIO_FN scenario_timer_irq(void)
 		sink = i;
 	__asm__ volatile("cli" : : : "memory");
 	console_printf("No interrupt arrived. The PIC's output reaches the CPU through the\n"
-	               "local APIC's LINT0, which a PC BIOS sets to ExtINT; a machine with no\n"
-	               "BIOS (QEMU's microvm) leaves it masked.\n");
+	               "local APIC's LINT0, masked after reset (SDM Vol. 3A 10.4.7.1) until\n"
+	               "a PC BIOS unmasks it; a machine with no BIOS (QEMU's microvm) has\n"
+	               "none to do it.\n");
 }
 
 static void (*const scenario_fns[SCENARIO_COUNT])(void) = {

@@ -56,7 +56,7 @@ def run_debugger(arch, mode, walk=None, cmdline=None, typed=""):
         raise AssertionError("Bochs did not finish the script in %d s:\n%s" % (TIMEOUT, out[-2000:]))
     finally:
         base.reap(proc)
-    text = lambda p: open(p, errors="replace").read() if os.path.exists(p) else ""
+    text = base.read_text
     result = (out, text(serial).replace("\r", ""), text(log))
     for name in os.listdir(work):
         os.unlink(os.path.join(work, name))

@@ -43,7 +43,8 @@ class MakefileArch(unittest.TestCase):
     def test_help_lists_every_target(self):
         p = make("help")
         self.assertEqual(p.returncode, 0)
-        makefile = open(os.path.join(ROOT, "Makefile")).read()
+        with open(os.path.join(ROOT, "Makefile")) as f:
+            makefile = f.read()
         phony = re.search(r"(?m)^\.PHONY:((?:.*\\\n)*.*)$", makefile).group(1)
         targets = set(phony.replace("\\", " ").split()) - {"help"}
         self.assertGreater(len(targets), 15)

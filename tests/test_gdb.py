@@ -45,11 +45,13 @@ class MakeDebug(unittest.TestCase):
 
     def test_gdbinit_is_arch_aware(self):
         gdb_session("i386", "", "info breakpoints")
-        init = open(os.path.join(ROOT, "build", "i386", "gdbinit")).read()
+        with open(os.path.join(ROOT, "build", "i386", "gdbinit")) as f:
+            init = f.read()
         self.assertIn("set architecture i386\n", init)
         self.assertIn("break df_task_entry", init)
         gdb_session("x86_64", "", "info breakpoints")
-        init = open(os.path.join(ROOT, "build", "x86_64", "gdbinit")).read()
+        with open(os.path.join(ROOT, "build", "x86_64", "gdbinit")) as f:
+            init = f.read()
         self.assertIn("set architecture i386:x86-64", init)
         self.assertNotIn("df_task_entry", init)
 

@@ -3,8 +3,10 @@
  *
  * handlers=all puts a gate on every exception vector, handlers=df only on
  * vector 8, handlers=none on none: the all-zero entries left behind have type
- * 0, which is not a gate, so delivering through them raises #GP (SDM Vol. 3A
- * 6.12.1.1). df=safe sets IDT[8]'s IST field to 1 (IST1); df=stack leaves it
+ * 0, which is not a gate, so delivering through them raises #GP with the IDT
+ * entry in its error code (SDM Vol. 3A 6.15, "Interrupt 13", referencing an
+ * IDT entry that is not an interrupt, trap or task gate; Vol. 2A, INT n's
+ * protected-mode exceptions). df=safe sets IDT[8]'s IST field to 1 (IST1); df=stack leaves it
  * 0, so #DF pushes its frame on whatever stack was in use.
  */
 #include "idt.h"
