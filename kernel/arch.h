@@ -12,6 +12,7 @@
 #define KERNEL_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <arch/regs.h>          /* ARCH_GPR_COUNT, ARCH_NAME, ARCH_DF_SAFE_NAME */
 #include <arch/selectors.h>     /* ARCH_SEL_NOT_PRESENT */
@@ -27,6 +28,16 @@ void arch_init(const struct kconfig *cfg);
 /* Provided by the shared kernel (kmain.c): announce the start-up step about
  * to begin, on the "start-up:" line. */
 void startup_step(const char *name);
+
+/* After start-up, one line of what the CPU will use when #DF comes, as it
+ * really is (read back from TR, the GDT, the TSS and the IDT, not from what
+ * the code meant to write): "TR 0x18 ...", lines of at most 80 columns
+ * ("\n" between them). Printed after "start-up"; tools read it to say what
+ * went wrong. */
+void arch_describe_setup(char *buf, size_t size);
+
+/* Whether paging maps addr (the kernel's page tables, read back). */
+bool arch_page_present(uintptr_t addr);
 
 /* The register names the fault screen prints, in the order of fault.gpr[]. */
 extern const char *const arch_gpr_names[ARCH_GPR_COUNT];

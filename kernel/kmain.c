@@ -71,6 +71,26 @@ static bool save_cmdline(uintptr_t mbi_addr)
 	return src[i] == '\0';
 }
 
+/* What start-up left for the CPU, read back from the hardware's tables: the
+ * #DF path (arch_describe_setup) and whether each stack's guard page is
+ * unmapped. When a lab's code is wrong these lines say how, even when the
+ * scenario then ends in a triple fault that leaves no screen. */
+static void show_setup(void)
+{
+	char line[160];
+	size_t len;
+
+	arch_describe_setup(line, sizeof line);
+	console_printf("faultline %s: %s\n", ARCH_NAME, line);
+	len = fmt_snprintf(line, sizeof line, "guard pages:");
+	for (int i = 0; i < STACK_COUNT; i++)
+		len += fmt_snprintf(line + len, sizeof line - len, " %s 0x%lx %s",
+		                    stack_regions[i].name, (unsigned long)stack_regions[i].guard,
+		                    arch_page_present(stack_regions[i].guard)
+		                    ? "MAPPED" : "unmapped");
+	console_printf("faultline %s: %s\n", ARCH_NAME, line);
+}
+
 static void show_options(void)
 {
 	console_printf("  handlers=all|df|none   which IDT gates exist (default all)\n");
@@ -187,6 +207,7 @@ void kmain(uint32_t magic, uintptr_t multiboot_info)
 	console_printf("faultline %s: start-up:", ARCH_NAME);
 	arch_init(&kernel_config);
 	console_printf(" ok\n");
+	show_setup();
 	console_printf("faultline %s: scenario=%s handlers=%s df=%s: running\n",
 	               ARCH_NAME, scenario_name(kernel_config.scenario),
 	               handlers_name(kernel_config.handlers),

@@ -24,6 +24,13 @@ uint32_t segment_base(uint64_t desc)
 	return (uint32_t)(((desc >> 16) & 0xFFFFFF) | (((desc >> 56) & 0xFF) << 24));
 }
 
+uint32_t segment_limit(uint64_t desc)
+{
+	uint32_t limit = (uint32_t)((desc & 0xFFFF) | (((desc >> 48) & 0xF) << 16));
+
+	return (desc & DESC_GRAN_4K) ? (limit << 12) | 0xFFF : limit;
+}
+
 unsigned segment_type(uint64_t desc)
 {
 	return (unsigned)((desc >> 40) & 0xF);

@@ -60,5 +60,7 @@ void describe_descriptor(uint64_t desc, char *buf, size_t size);
 /* The base and type fields back out of a descriptor (for the fault screen). */
 uint32_t segment_base(uint64_t desc);
 unsigned segment_type(uint64_t desc);
+/* The limit in bytes minus one: 20 bits, in 4 KiB units when G is set. */
+uint32_t segment_limit(uint64_t desc);
 
 #endif

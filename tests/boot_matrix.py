@@ -208,6 +208,11 @@ def check(case, result, symbols):
         elif not result.get("scenario_started"):
             problems.append("the kernel never reached its scenario: start-up stopped at %r "
                             "(steps %s)" % (startup.get("stopped_at"), startup.get("steps")))
+    if case.config is not None and result.get("scenario_started"):
+        # What start-up left, read back by the kernel: every guard page unmapped.
+        guards = (result.get("setup") or {}).get("guards")
+        if not guards or any(mapped for _a, mapped in guards.values()):
+            problems.append("guard pages after start-up: %r" % (guards,))
     if exp.get("failure"):
         if exp["failure"] not in (result.get("detail") or ""):
             problems.append("detail %r does not name %r" % (result.get("detail"),

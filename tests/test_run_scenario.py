@@ -235,6 +235,39 @@ class Startup(unittest.TestCase):
                           "scenario_started": False})
 
 
+class Setup(unittest.TestCase):
+    """The lines the kernel prints after start-up: what #DF will use, read
+    back from the CPU's tables."""
+
+    def test_x86_64(self):
+        serial = ("faultline x86_64: start-up: paging GDT TSS IDT ok\r\n"
+                  "faultline x86_64: TR 0x18: TSS 0x11f000 limit 0x67, IST1 0x10e000; "
+                  "IDT[8] IST 1\r\n"
+                  "faultline x86_64: guard pages: kernel 0x10e000 unmapped ist1 0x10b000 "
+                  "MAPPED\r\n")
+        self.assertEqual(fs.parse_setup(serial),
+                         {"tr": 0x18, "tss": 0x11f000, "limit": 0x67, "ist1": 0x10e000,
+                          "idt8_ist": 1, "guards": {"kernel": (0x10e000, False),
+                                                    "ist1": (0x10b000, True)}})
+        no_tr = fs.parse_setup("faultline x86_64: TR 0x0000: no TSS loaded (LTR); "
+                               "IDT[8] no gate\n")
+        self.assertEqual(no_tr, {"tr": 0, "tss": None, "limit": None, "ist1": None,
+                                 "idt8_ist": None})
+        past = fs.parse_setup("faultline x86_64: TR 0x18: TSS 0x11f000 limit 0x23, IST1 "
+                              "past the limit; IDT[8] IST 1\n")
+        self.assertEqual((past["limit"], past["ist1"]), (0x23, None))
+
+    def test_i386(self):
+        serial = ("faultline i386: TR 0x18; IDT[8] task gate -> TSS 0x20, which holds\r\n"
+                  "  EIP 0x104d8f ESP 0x10d000 EFLAGS 0x2 CR3 0x117000 CS 0x8 SS 0x10\r\n")
+        self.assertEqual(fs.parse_setup(serial),
+                         {"tr": 0x18, "idt8": "task gate", "sel": 0x20, "eip": 0x104d8f,
+                          "esp": 0x10d000, "eflags": 2, "cr3": 0x117000, "cs": 8, "ss": 0x10})
+        self.assertEqual(fs.parse_setup("faultline i386: TR 0x18; IDT[8] interrupt gate\n"),
+                         {"tr": 0x18, "idt8": "interrupt gate"})
+        self.assertEqual(fs.parse_setup("no such lines"), {})
+
+
 class Cr2(unittest.TestCase):
     GUARD = 0x10d000
 
@@ -645,7 +678,8 @@ class MatrixChecks(unittest.TestCase):
              "serial": line + "\n", "scenario_started": True,
              "flags": "0x46", "rf": 0,      # QEMU's TCG: RF clear (tcg-no-rf)
              "startup": {"steps": ["paging", "GDT", "TSS", "IDT"], "done": True,
-                         "stopped_at": None, "scenario_started": True}}
+                         "stopped_at": None, "scenario_started": True},
+             "setup": {"guards": {"kernel": (0x10d000, False), "ist1": (0x10a000, False)}}}
         for key in ("name", "error_code", "stack", "ip", "sp", "cr2", "reason"):
             r[key] = fields.get(key)
         r.update(over)
@@ -719,9 +753,14 @@ class MatrixChecks(unittest.TestCase):
 
     def test_triple_fault_case(self):
         name = "qemu/x86_64/page_fault handlers=none df=safe"
-        self.assertEqual(self.bm.check(self.cases[name], {"outcome": "triple_fault",
-                                                          "scenario_started": True},
-                                       self.symbols), [])
+        good = {"outcome": "triple_fault", "scenario_started": True,
+                "setup": {"guards": {"kernel": (0x10d000, False)}}}
+        self.assertEqual(self.bm.check(self.cases[name], good, self.symbols), [])
+        # A guard page left mapped shows in what the kernel read back.
+        mapped = dict(good, setup={"guards": {"kernel": (0x10d000, False),
+                                              "ist1": (0x10a000, True)}})
+        self.assertIn("guard pages", " ".join(self.bm.check(self.cases[name], mapped,
+                                                            self.symbols)))
         # A kernel that died while starting up never ran the scenario: its
         # triple fault proves nothing about it.
         died = {"outcome": "triple_fault", "scenario_started": False,

@@ -743,6 +743,47 @@ def parse_startup(serial):
             "scenario_started": _RUNNING.search(text) is not None}
 
 
+_SETUP_X86_64 = re.compile(
+    r"TR 0x(?P<tr>[0-9a-f]+)(?:: no TSS loaded \(LTR\)|: TSS 0x(?P<tss>[0-9a-f]+) limit "
+    r"0x(?P<limit>[0-9a-f]+), (?:IST1 0x(?P<ist1>[0-9a-f]+)|(?P<past>IST1 past the limit)))"
+    r"; IDT\[8\] (?:IST (?P<ist>\d+)|(?P<nogate>no gate))")
+_SETUP_I386 = re.compile(
+    r"TR 0x(?P<tr>[0-9a-f]+); IDT\[8\] (?P<gate>no gate|interrupt gate|task gate -> "
+    r"TSS 0x(?P<sel>[0-9a-f]+)(?:: no such TSS|, which holds\n\s+EIP 0x(?P<eip>[0-9a-f]+) "
+    r"ESP 0x(?P<esp>[0-9a-f]+) EFLAGS 0x(?P<eflags>[0-9a-f]+) CR3 0x(?P<cr3>[0-9a-f]+) "
+    r"CS 0x(?P<cs>[0-9a-f]+) SS 0x(?P<ss>[0-9a-f]+))?)")
+_GUARDS = re.compile(r"^faultline \S+: guard pages:(.*)$", re.M)
+
+
+def parse_setup(serial):
+    """What the kernel read back after start-up (kernel/kmain.c show_setup,
+    arch_describe_setup): a dict of ints and words, {} when it never got
+    there. x86_64: tr, tss, limit, ist1 (None: past the limit or no TSS),
+    idt8_ist (None: no gate). i386: tr, idt8 ("no gate", "interrupt gate",
+    "task gate"), and for a task gate sel, eip, esp, eflags, cr3, cs, ss.
+    Both: guards = {stack name: (guard address, mapped?)}."""
+    text = clean_serial(serial)
+    out = {}
+    m = _SETUP_X86_64.search(text)
+    if m:
+        num = lambda k: int(m.group(k), 16) if m.group(k) else None
+        out.update(tr=num("tr"), tss=num("tss"), limit=num("limit"), ist1=num("ist1"),
+                   idt8_ist=int(m.group("ist")) if m.group("ist") else None)
+    m = _SETUP_I386.search(text)
+    if m:
+        gate = m.group("gate").split(" ->")[0]
+        out.update(tr=int(m.group("tr"), 16), idt8=gate)
+        for k in ("sel", "eip", "esp", "eflags", "cr3", "cs", "ss"):
+            if m.group(k):
+                out[k] = int(m.group(k), 16)
+    m = _GUARDS.search(text)
+    if m:
+        words = m.group(1).split()
+        out["guards"] = {words[i]: (int(words[i + 1], 16), words[i + 2] == "MAPPED")
+                         for i in range(0, len(words) - 2, 3)}
+    return out
+
+
 # --------------------------------------------------------------------------
 # Classification
 # --------------------------------------------------------------------------
@@ -892,7 +933,7 @@ def check_host(arch, emulator="qemu", boot="kernel", build_dir=None, kernel=None
 RESULT_KEYS = ("arch", "emulator", "engine_version", "scenario", "kargs", "cmdline", "boot",
                "outcome", "vector", "name", "error_code", "stack", "ip", "sp", "handler_sp",
                "cr2", "flags", "rf", "reason", "symbol", "evidence", "startup",
-               "scenario_started",
+               "scenario_started", "setup",
                "seconds", "exit_status", "serial", "result_line")
 
 
@@ -980,6 +1021,7 @@ def judge(engine, spec, run, scenario=None, kargs=None):
         "evidence": evidence,
         "startup": startup,
         "scenario_started": startup["scenario_started"],
+        "setup": parse_setup(serial),
         "seconds": run["seconds"],
         "exit_status": run["exit_status"],
         "serial": serial,

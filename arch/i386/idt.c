@@ -67,6 +67,11 @@ void idt_install(const struct kconfig *cfg)
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
 
+uint64_t idt_gate(unsigned vector)
+{
+	return idt[vector];
+}
+
 bool arch_idt_has_gate(unsigned vector)
 {
 	return vector < EXCEPTION_COUNT && idt[vector] != 0;

@@ -65,3 +65,13 @@ bool arch_pf_reports_fetch(void)
 {
 	return (arch_read_cr4() & CR4_SMEP) != 0;
 }
+
+bool arch_page_present(uintptr_t addr)
+{
+	uint32_t pde = page_directory[addr >> 22];
+
+	if (!(pde & PTE_PRESENT))
+		return false;
+	return (((const uint32_t *)(uintptr_t)(pde & ~0xFFFu))[(addr >> 12) & 0x3FF]
+	        & PTE_PRESENT) != 0;
+}

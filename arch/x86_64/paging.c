@@ -19,6 +19,7 @@
 
 #define PTE_PRESENT   (1ULL << 0)
 #define PTE_WRITE     (1ULL << 1)
+#define PTE_LARGE     (1ULL << 7)    /* PS: a 1 GiB or 2 MiB page ends the walk */
 #define MSR_EFER      0xC0000080u   /* SDM Vol. 4, Table 2-2 */
 #define EFER_NXE      (1ULL << 11)
 #define CR4_SMEP      (1ULL << 20)
@@ -78,4 +79,22 @@ void paging_init(void)
 bool arch_pf_reports_fetch(void)
 {
 	return (read_efer() & EFER_NXE) || (arch_read_cr4() & CR4_SMEP);
+}
+
+/* The 4-level walk (SDM Vol. 3A 4.5): PML4, PDPT, PD, PT, each entry's bits
+ * 51:12 naming the next table; identity-mapped, so an address is a pointer. */
+bool arch_page_present(uintptr_t addr)
+{
+	const uint64_t *table = pml4;
+
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		uint64_t e = table[(addr >> shift) & 0x1FF];
+
+		if (!(e & PTE_PRESENT))
+			return false;
+		if (shift == 12 || (shift <= 30 && (e & PTE_LARGE)))
+			return true;
+		table = (const uint64_t *)(uintptr_t)(e & 0x000FFFFFFFFFF000ULL);
+	}
+	return false;
 }

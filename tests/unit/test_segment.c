@@ -35,6 +35,8 @@ static void fields_are_spread_and_recovered(void)
 	CHECK_EQ_U64(d, 0xABCA92123456BCDEULL);
 	CHECK_EQ_U64(segment_base(d), 0xAB123456);
 	CHECK_EQ_U64(segment_type(d), TYPE_RW);
+	CHECK_EQ_U64(segment_limit(d), 0xABCDEFFF);          /* G=1: 4 KiB units */
+	CHECK_EQ_U64(segment_limit(make_segment(0x1000, 0x67, DESC_TSS)), 0x67);
 
 	d = make_segment(0xAB123456, 0xFFFFF, DESC_KERNEL_CODE32);
 	CHECK_EQ_U64(segment_base(d), 0xAB123456);
