@@ -9,6 +9,7 @@
 #include "arch.h"
 #include "console.h"
 #include "exceptions.h"
+#include "escalation.h"
 #include "fault.h"
 #include "format.h"
 #include "kmain.h"

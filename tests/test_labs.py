@@ -25,7 +25,7 @@ from importlib.machinery import SourceFileLoader
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDOUT = os.path.join(ROOT, "tools", "handout")
 GRADE = os.path.join(ROOT, "tools", "grade")
-LABS = (1, 2, 3, 4, 5)
+LABS = (1, 2, 3, 4, 5)      # tools/labs/lab1.py .. lab5.py
 ARCHES = ("i386", "x86_64")
 STEP_TIMEOUT = 600      # no single build or grade may hang the suite
 
@@ -40,6 +40,8 @@ def load_tool(path, name):
 
 handout = load_tool(HANDOUT, "faultline_handout")
 grade = load_tool(GRADE, "faultline_grade")
+import labs  # noqa: E402  (grade put tools/ on the path)
+from labs import lab4, checks  # noqa: E402
 
 
 def run(cmd, cwd=ROOT):
@@ -164,11 +166,11 @@ class Grader(unittest.TestCase):
 
     def judge(self, test, result=None, broken=None, status="ok"):
         ran = {("qemu", test.arch) + test.boot: (status, result)}
-        return grade.judge(test, ("qemu",), broken or {}, ran, None,
+        return grade.judge(test, ("qemu",), broken or {}, ran, {},
                            {"guard": {"x86_64": 0x10d000, "i386": 0x10c000}})
 
     def find(self, lab, words):
-        return next(t for t in grade.TESTS if t.lab == lab and words in t.name
+        return next(t for t in labs.tests() if t.lab == lab and words in t.name
                     and t.arch in ("x86_64", "i386"))
 
     def test_good_bad_missing(self):
@@ -198,27 +200,29 @@ class Grader(unittest.TestCase):
                            startup={"steps": ["paging", "GDT", "TSS"], "stopped_at": "TSS"})
         status, hint = self.judge(t, died)
         self.assertEqual(status, "BAD")
-        self.assertIn("broke the kernel's start-up (it died in step 'TSS')", hint)
+        self.assertIn("died while starting up, before the scenario ran: your code broke boot "
+                      "in step 'TSS'", hint)
+        self.assertIn("the LTR in tss_install(), arch/x86_64/tss.c", hint)
         self.assertEqual(self.judge(t, dict(died, scenario_started=True)), ("GOOD", None))
 
     def test_first_error(self):
         text = ("  CC\tkernel/kmain.c\narch/x86_64/tss.c: In function 'tss_install':\n"
                 "arch/x86_64/tss.c:23:2: error: expected ';' before '}' token\n"
                 "make: *** [Makefile:140: build/x86_64/obj/arch/x86_64/tss.o] Error 1\n")
-        self.assertEqual(grade.first_error(text),
+        self.assertEqual(checks.first_error(text),
                          "arch/x86_64/tss.c:23:2: error: expected ';' before '}' token")
 
     def test_pf_contract(self):
-        self.assertEqual(grade.pf_expected(0x2), "supervisor data write, page not present")
-        self.assertEqual(grade.pf_expected(0x1f),
+        self.assertEqual(lab4.pf_expected(0x2), "supervisor data write, page not present")
+        self.assertEqual(lab4.pf_expected(0x1f),
                          "user instruction fetch, protection violation, reserved bit set")
-        self.assertEqual(grade.pf_expected(0x0, False),
+        self.assertEqual(lab4.pf_expected(0x0, False),
                          "supervisor read or instruction fetch, page not present")
-        self.assertEqual(sorted(c for c, reported in grade.PF_BASIC + grade.PF_OTHER
+        self.assertEqual(sorted(c for c, reported in lab4.PF_BASIC + lab4.PF_OTHER
                                 if reported), list(range(32)))
 
     def test_points(self):
-        per_lab = {n: sum(t.points for t in grade.TESTS if t.lab == n) for n in LABS}
+        per_lab = {n: sum(t.points for t in labs.tests(n)) for n in LABS}
         self.assertEqual(per_lab, {1: 40, 2: 30, 3: 30, 4: 40, 5: 20})
 
 
@@ -347,6 +351,62 @@ def _add_lab_tests():
 
 
 _add_lab_tests()
+
+
+# --------------------------------------------------------------------------
+# The catalogue of wrong solutions: each loses points, with a hint naming it
+# --------------------------------------------------------------------------
+
+try_mutant = load_tool(os.path.join(ROOT, "tools", "try-mutant"), "faultline_try_mutant")
+from labs import mutants  # noqa: E402
+
+MIN_MUTANTS = 6
+
+
+class MutantCatalogue(unittest.TestCase):
+    """lessons/labs/mutants/: every plausible wrong solution there, applied to
+    a copy of this solved tree, must cost points, and a BAD test's hint must
+    name the mistake (its "Hint:" text). tools/try-mutant runs the same."""
+
+    results = {}
+
+    @classmethod
+    def setUpClass(cls):
+        catalogue = mutants.catalogue()
+        jobs = os.cpu_count() or 1
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for m, r in zip(catalogue, pool.map(try_mutant.try_mutant, catalogue)):
+                cls.results[m.path] = r
+
+    def test_every_lab_has_enough_mutants(self):
+        for lab in LABS:
+            with self.subTest(lab=lab):
+                self.assertGreaterEqual(len(mutants.catalogue(lab)), MIN_MUTANTS)
+
+    def check_mutant(self, path):
+        r = self.results[path]
+        self.assertTrue(r["proven"], "%s: %s\n%s" % (os.path.relpath(path, ROOT), r["why"],
+                                                      r.get("output", "")[-3000:]))
+
+    def test_format(self):
+        with self.assertRaises(mutants.MutantError):
+            mutants.parse("# Mistake: x\n@@ a.c\n-old\n")          # no Hint
+        with self.assertRaises(mutants.MutantError):
+            mutants.parse("# Mistake: x\n# Hint: y\n")                # no hunk
+        m = mutants.parse("# Mistake: x\n# Hint: y\n# Engines: qemu bochs\n@@ a.c\n-o\n+n\n")
+        self.assertEqual((m.engines, m.hunks), (("qemu", "bochs"), [("a.c", "o\n", "n\n")]))
+
+
+def _add_mutant_tests():
+    for m in mutants.catalogue():
+        def test(self, path=m.path):
+            self.check_mutant(path)
+        test.__name__ = "test_lab%d_%s" % (m.lab, m.name.replace("-", "_"))
+        test.__doc__ = "lab%d/%s: %s" % (m.lab, m.name, m.mistake)
+        setattr(MutantCatalogue, test.__name__, test)
+
+
+_add_mutant_tests()
 
 
 class Packaging(unittest.TestCase):

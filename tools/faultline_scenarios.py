@@ -68,6 +68,17 @@ DF_VECTOR, DF_NAME = 8, "#DF"
 PAGE_SIZE = 0x1000
 KERNEL_STACK_SIZE = 0x4000
 KERNEL_STACK_SYMBOL = "kernel_stack"
+# The #DF stack (IST1 / the #DF task's), laid out the same way (8 KiB).
+DF_STACK_SIZE = 0x2000
+DF_STACK_SYMBOL = "df_stack"
+
+
+def df_stack_range(symbols):
+    """(bottom, top) of the #DF stack from the ELF's symbols, or None."""
+    guard = symbol_address(DF_STACK_SYMBOL, symbols)
+    if guard is None:
+        return None
+    return guard + PAGE_SIZE, guard + PAGE_SIZE + DF_STACK_SIZE
 
 # A scenario: the exception it raises when a gate for it exists, the
 # function that holds the faulting instruction (static: nm shows 't'), and

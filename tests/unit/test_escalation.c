@@ -4,6 +4,7 @@
  */
 #include "check.h"
 #include "kernel/config.h"
+#include "kernel/escalation.h"
 #include "kernel/exceptions.h"
 #include "kernel/segment.h"
 

@@ -4,6 +4,7 @@
  * the error-code decoders.
  */
 #include "check.h"
+#include "kernel/escalation.h"
 #include "kernel/exceptions.h"
 
 static void table(void)
