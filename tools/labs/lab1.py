@@ -5,7 +5,7 @@ from .checks import Test, expect_caught, lesson
 TRIPLE = lesson("03-triple-fault")
 DF_HANDLER = lesson("04-double-fault-handler")
 
-LAB = {"number": 1, "title": "install the #DF handler",
+LAB = {"number": 1, "points": 40, "minutes": None, "title": "install the #DF handler",
        "doc": "lessons/labs/lab1-double-fault-handler.md", "lessons": (TRIPLE, DF_HANDLER)}
 
 

@@ -7,7 +7,7 @@ IST = lesson("07-tss-and-ist")
 GUARD = lesson("06-stack-overflow-and-guard-pages")
 TRIPLE = lesson("03-triple-fault")
 
-LAB = {"number": 2, "title": "the x86_64 TSS with IST1",
+LAB = {"number": 2, "points": 30, "minutes": None, "title": "the x86_64 TSS with IST1",
        "doc": "lessons/labs/lab2-tss-and-ist.md", "lessons": (IST,)}
 
 

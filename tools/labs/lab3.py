@@ -5,7 +5,7 @@ from .checks import Test, expect_caught, expect_screen, lesson
 
 TASK = lesson("08-tss-and-task-gate")
 
-LAB = {"number": 3, "title": "the i386 #DF TSS and task gate",
+LAB = {"number": 3, "points": 30, "minutes": None, "title": "the i386 #DF TSS and task gate",
        "doc": "lessons/labs/lab3-tss-and-task-gate.md", "lessons": (TASK,)}
 
 

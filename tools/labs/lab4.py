@@ -5,7 +5,7 @@ from .checks import HostProgram, Test, expect_screen, lesson
 
 SCREEN = lesson("09-reading-the-fault-screen")
 
-LAB = {"number": 4, "title": "a #PF handler with a decoded error code",
+LAB = {"number": 4, "points": 40, "minutes": None, "title": "a #PF handler with a decoded error code",
        "doc": "lessons/labs/lab4-page-fault-handler.md", "lessons": (SCREEN,)}
 
 PF_EXAMPLE = "supervisor data write, page not present"

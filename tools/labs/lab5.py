@@ -5,7 +5,7 @@ from .checks import Test, expect_caught, lesson
 
 GUARD = lesson("06-stack-overflow-and-guard-pages")
 
-LAB = {"number": 5, "title": "guard pages", "doc": "lessons/labs/lab5-guard-pages.md",
+LAB = {"number": 5, "points": 20, "minutes": None, "title": "guard pages", "doc": "lessons/labs/lab5-guard-pages.md",
        "lessons": (GUARD,)}
 
 
