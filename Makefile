@@ -20,16 +20,40 @@ else ifneq ($(filter $(ARCH_GOALS),$(ALL_GOALS)),)
   $(error ARCH is not set: use ARCH=i386 or ARCH=x86_64 (see make help))
 endif
 
-BUILD     := build/$(ARCH)
+BUILD_ROOT ?= build
+BUILD     := $(BUILD_ROOT)/$(ARCH)
 KERNEL    := $(BUILD)/faultline.elf
 ISO       := $(BUILD)/faultline.iso
 KARGS_ISO := $(BUILD)/faultline-kargs.iso
 
-CC        ?= gcc
-LD        := ld
+# Two toolchains build the kernel (TOOLCHAIN=gcc or clang; default: gcc
+# when it and GNU ld target x86 here, else clang): GNU cc with -m32/-m64 and
+# GNU ld (binutils), or clang with --target=i686-elf/x86_64-elf, ld.lld and
+# the LLVM binutils. Neither needs a C library or gcc-multilib: the kernel
+# is freestanding and brings what it needs (kernel/libgcc.c).
 NASM      := nasm
-OBJCOPY   := objcopy
 PYTHON    := python3
+HOST_IS_X86_GCC := $(shell gcc -dumpmachine 2>/dev/null | grep -Eq '^(x86_64|i[3-6]86)' \
+                     && ld -V 2>/dev/null | grep -q elf_i386 && echo yes)
+TOOLCHAIN ?= $(if $(HOST_IS_X86_GCC),gcc,clang)
+ifeq ($(TOOLCHAIN),gcc)
+  KCC     := gcc
+  LD      := ld
+  OBJCOPY := objcopy
+  NM      := nm
+  TARGET_i386   := -m32
+  TARGET_x86_64 := -m64
+else ifeq ($(TOOLCHAIN),clang)
+  KCC     := clang
+  LD      := ld.lld
+  OBJCOPY := llvm-objcopy
+  NM      := llvm-nm
+  TARGET_i386   := --target=i686-elf
+  TARGET_x86_64 := --target=x86_64-elf
+else
+  $(error TOOLCHAIN=$(TOOLCHAIN) is not supported: use TOOLCHAIN=gcc or TOOLCHAIN=clang)
+endif
+export NM
 
 # Quiet by default ("CC kernel/kmain.c"); make V=1 prints whole commands.
 ifeq ($(V),1)
@@ -53,13 +77,13 @@ LDFLAGS   := -nostdlib -z max-page-size=0x1000 --build-id=none -z noexecstack -T
 ifeq ($(ARCH),i386)
   # i486: no CMOV and friends, so the kernel runs on every 32-bit CPU model
   # QEMU offers (the 486 and Pentium included).
-  CFLAGS  += -m32 -march=i486
+  CFLAGS  += $(TARGET_i386) -march=i486
   LDFLAGS += -m elf_i386
   NASMFMT := elf32
 else
   # No red zone: an exception at the same privilege level pushes its frame
   # right below RSP, over the 128 bytes the SysV ABI would let us use.
-  CFLAGS  += -m64 -mno-red-zone -mcmodel=small
+  CFLAGS  += $(TARGET_x86_64) -mno-red-zone -mcmodel=small
   LDFLAGS += -m elf_x86_64
   NASMFMT := elf64
 endif
@@ -73,15 +97,29 @@ OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \
 # (tools/grub-modules, shared with tools/run-scenario). The part_* modules are
 # there because the ISO's partmap.lst names them: without them GRUB prints
 # "file not found" errors on the screen before booting.
+# Fedora calls the tool grub2-mkrescue. Where there is no BIOS GRUB at all
+# (macOS), `all` builds the kernels and says in one line that the ISOs are
+# skipped: QEMU -kernel boots need none.
 GRUB_MODULES := $(shell cat tools/grub-modules)
-GRUB_MKRESCUE = grub-mkrescue -d /usr/lib/grub/i386-pc \
+GRUB_BIN     := $(firstword $(shell command -v grub-mkrescue grub2-mkrescue 2>/dev/null))
+GRUB_DIR     := $(firstword $(wildcard /usr/lib/grub/i386-pc /usr/share/grub/i386-pc))
+GRUB_MKRESCUE = $(GRUB_BIN) -d $(GRUB_DIR) \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
+HAVE_GRUB    := $(and $(GRUB_BIN),$(GRUB_DIR),$(shell command -v xorriso 2>/dev/null))
+NO_GRUB      := no BIOS GRUB here (grub-mkrescue for i386-pc, xorriso): the ISOs, make run's \
+                GRUB menu and Bochs need it; QEMU -kernel boots do not (tools/run-scenario, \
+                make run ACCEL=kvm). tools/setup says what to install
 
 .PHONY: all kernel iso run run-bochs debug-bochs debug help clean test unit-test setup \
         screenshots golden-update fuzz flake-check bench compile-commands conformance
 .DEFAULT_GOAL := all
 
+ifneq ($(HAVE_GRUB),)
 all: kernel iso $(KARGS_ISO)
+else
+all: kernel
+	@echo "make: ISOs skipped: $(strip $(NO_GRUB))"
+endif
 
 # On x86_64 QEMU's -kernel refuses ELF64 ("Cannot load x86-64 image, give a
 # 32bit one"): faultline-qemu.elf is the same image relabelled as ELF32.
@@ -109,10 +147,10 @@ $(BUILD)/symtab.c: $(BUILD)/pass1.elf tools/mksyms
 	$(Q)tools/mksyms $< > $@
 
 $(BUILD)/obj/symtab%.o: $(BUILD)/symtab%.c
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/symtab.o: $(BUILD)/symtab.c
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
 
 $(KERNEL): $(BUILD)/pass1.elf $(BUILD)/obj/symtab.o
 	$(call say,LD,$@)
@@ -127,7 +165,7 @@ $(BUILD)/faultline-qemu.elf: $(KERNEL)
 $(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.asm.o: %.asm Makefile
 	@mkdir -p $(dir $@)
@@ -136,6 +174,7 @@ $(BUILD)/obj/%.asm.o: %.asm Makefile
 
 # make_iso(iso, mkgrubcfg options): the kernel plus a generated grub.cfg.
 define make_iso
+	@$(if $(HAVE_GRUB),true,echo "make: $(strip $(NO_GRUB))" >&2; exit 1)
 	@rm -rf $(1).d && mkdir -p $(1).d/boot/grub
 	$(call say,ISO,$(1))
 	$(Q)cp $(KERNEL) $(1).d/boot/faultline.elf
@@ -189,7 +228,8 @@ debug: kernel
 	tools/run-gdb --arch $(ARCH) --cmdline "$(RUN_CMDLINE)"
 
 # make run-bochs / debug-bochs [SCENARIO=name] [KARGS="..."] [WALK=name] [RESET=1]
-BOCHS_FLAGS = $(if $(RUN_CMDLINE),--cmdline "$(RUN_CMDLINE)") $(if $(filter 1,$(RESET)),--reset)
+BOCHS_FLAGS = $(if $(RUN_CMDLINE),--cmdline "$(RUN_CMDLINE)") $(if $(filter 1,$(RESET)),--reset) \
+             
 
 run-bochs: kernel $(KARGS_ISO)
 	tools/run-bochs --arch $(ARCH) $(BOCHS_FLAGS)
@@ -302,7 +342,7 @@ help:
 	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
 	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
 	@echo "  golden-update   rewrite tests/golden/ from the current build (shows the diff)"
-	@echo "  setup           install the Debian/Ubuntu packages faultline needs"
+	@echo "  setup           install what faultline needs (tools/setup --list: platforms)"
 	@echo "  clean           remove build/"
 	@echo ""
 	@echo "Variables:"
@@ -316,6 +356,9 @@ help:
 	@echo "  ACCEL=tcg|kvm                  (run) QEMU's software CPU (default) or KVM"
 	@echo "  EMULATOR=qemu|bochs|kvm|both   (grade) the engines a test must pass on"
 	@echo "  RESET=1                        (run-bochs, debug-bochs)"
+	@echo "  TOOLCHAIN=gcc|clang            compiler and linker (default: gcc with GNU"
+	@echo "                                 ld for x86 if here, else clang + ld.lld)"
+	@echo "  BUILD_ROOT=build               where build/\$$ARCH/ goes (per toolchain, say)"
 	@echo "  V=1                            print whole build commands"
 	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
 	@echo "  FLAKE_ARGS=\"-n 3\"              (flake-check) runs, --emulator, --filter"

@@ -343,12 +343,21 @@ def agreement(results, deviating):
     return checks
 
 
+# --build-root: boot another build (e.g. build/clang, the other toolchain's).
+BUILD_ROOT = None
+
+
+def build_dir(arch):
+    return os.path.join(BUILD_ROOT, arch) if BUILD_ROOT else fs.default_build_dir(arch)
+
+
 def run_case(case, timeout, grace):
-    elf = fs.symbol_elf(fs.default_build_dir(case.arch))
+    elf = fs.symbol_elf(build_dir(case.arch))
     before = fs.file_stamp(elf)
     try:
         result = fs.run_scenario(case.arch, scenario=case.scenario, kargs=case.kargs,
                                  emulator=case.emulator, boot=case.boot, timeout=timeout,
+                                 build_dir=build_dir(case.arch),
                                  grace=grace, emulator_args=case.emulator_args,
                                  **({"machine": case.machine} if case.machine else {}))
         symbols = fs.load_symbols(elf)
@@ -382,10 +391,15 @@ def main(argv=None):
     p.add_argument("--grace", type=float, default=0.0,
                    help="seconds to let the emulator exit by itself after the result line "
                         "(the kernel halts there: nothing more comes)")
+    p.add_argument("--build-root", default=None,
+                   help="boot the builds in DIR/<arch> instead of build/<arch> "
+                        "(make BUILD_ROOT=DIR: e.g. the clang build)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="also print each boot's time and result line")
     args = p.parse_args(argv)
     arches = args.arch or list(fs.ARCHES)
+    global BUILD_ROOT
+    BUILD_ROOT = args.build_root
     try:
         emulators = engines.parse_list(args.emulator)
     except fs.ToolError as exc:
@@ -413,9 +427,9 @@ def main(argv=None):
     # Fail early and clearly on a missing build, emulator or tool.
     try:
         for emu, arch, boot in sorted({(c.emulator, c.arch, c.boot) for c in cases}):
-            fs.check_host(arch, emu, boot)
+            fs.check_host(arch, emu, boot, build_dir(arch))
         for arch in sorted({c.arch for c in cases}):
-            fs.load_symbols(fs.symbol_elf(fs.default_build_dir(arch)))
+            fs.load_symbols(fs.symbol_elf(build_dir(arch)))
     except fs.ToolError as exc:
         print("boot_matrix: %s" % exc, file=sys.stderr)
         return 2

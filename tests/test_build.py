@@ -121,3 +121,52 @@ class GrubConfig(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+# What a host with only the LLVM toolchain has: no gcc, no GNU ld, no GNU
+# binutils, no gcc-multilib (an ARM laptop, macOS).
+LLVM_ONLY = ("clang", "ld.lld", "llvm-objcopy", "llvm-nm", "nasm", "make", "python3",
+             "env", "sh", "bash", "mkdir", "rm", "cp", "mv", "cat", "cmp", "grep", "sed",
+             "tr", "sort", "uname", "dirname", "basename", "true", "echo", "test")
+
+
+class Toolchains(unittest.TestCase):
+    """Both toolchains build both arches with -Werror; the clang one with
+    GNU ld, gcc and gcc-multilib hidden from PATH, chosen automatically."""
+
+    def test_clang_and_lld_alone(self):
+        import shutil
+        import tempfile
+        work = tempfile.mkdtemp(prefix="faultline-llvm-")
+        try:
+            bindir = os.path.join(work, "bin")
+            os.makedirs(bindir)
+            for tool in LLVM_ONLY:
+                path = shutil.which(tool)
+                if path is None:
+                    self.skipTest("%s is not installed" % tool)
+                os.symlink(path, os.path.join(bindir, tool))
+            env = dict(os.environ, PATH=bindir)
+            for hidden in ("gcc", "cc", "ld", "objcopy", "nm", "as"):
+                self.assertIsNone(shutil.which(hidden, path=bindir), hidden)
+            for arch in ("i386", "x86_64"):
+                p = subprocess.run(["make", "--no-print-directory", "ARCH=" + arch,
+                                    "BUILD_ROOT=" + os.path.join(work, "build"), "V=1",
+                                    "kernel"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+                self.assertEqual(p.returncode, 0, p.stdout[-3000:])
+                self.assertIn("clang", p.stdout)
+                self.assertIn("ld.lld", p.stdout)
+                self.assertIn("-Werror", p.stdout)
+                elf = os.path.join(work, "build", arch, "faultline.elf")
+                self.assertEqual(elf_class(elf), 32 if arch == "i386" else 64)
+            self.assertEqual(elf_class(os.path.join(work, "build", "x86_64",
+                                                    "faultline-qemu.elf")), 32)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def test_unknown_toolchain_is_one_clear_line(self):
+        p = make("ARCH=i386", "TOOLCHAIN=msvc", "kernel")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("TOOLCHAIN=msvc is not supported: use TOOLCHAIN=gcc or TOOLCHAIN=clang",
+                      p.stdout)
