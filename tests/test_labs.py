@@ -444,6 +444,24 @@ class Packaging(unittest.TestCase):
         status, log = run(["git", "-C", out, "log", "--format=%s"])
         self.assertEqual((status, log.strip()), (0, "lab 4 handout"))
 
+    def test_without_git(self):
+        # An unpacked tarball has no .git, and a fresh machine may have no
+        # git: the handout is made from the files on disk.
+        src = os.path.join(self.tmp, "tree")
+        for rel in handout.tree_files(ROOT):
+            os.makedirs(os.path.join(src, os.path.dirname(rel)), exist_ok=True)
+            shutil.copy2(os.path.join(ROOT, rel), os.path.join(src, rel))
+        os.makedirs(os.path.join(src, "build", "junk"))
+        out = os.path.join(self.tmp, "lab4")
+        status, text = run([sys.executable, os.path.join(src, "tools", "handout"), "--lab", "4",
+                            "--out", out], cwd=src)
+        self.assertEqual(status, 0, text)
+        self.assertFalse(os.path.exists(os.path.join(out, "build")))
+        self.assertEqual(sorted(handout.tree_files(out)),
+                         sorted(f for f in handout.tree_files(ROOT)))
+        with open(os.path.join(out, "kernel", "exceptions.c")) as f:
+            self.assertIn("TODO (lab 4):", f.read())
+
     def test_refuses_a_full_directory_and_bad_labs(self):
         os.makedirs(os.path.join(self.tmp, "full"))
         with open(os.path.join(self.tmp, "full", "x"), "w") as f:
