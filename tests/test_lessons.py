@@ -49,7 +49,7 @@ Interactive commands and what runs instead:
                                                 gdb-session lines
   qemu-system-* ... -s -S                       started in the background on a
                                                 free port (-gdb tcp::PORT)
-  gdb ... -ex 'target remote :1234'             gdb -batch on that port, with
+  gdb ... -ex 'target remote 127.0.0.1:1234'   gdb -batch on that port, with
                                                 the gdb-session lines
 Every boot's outcome (and vector, name, stack) must be what
 tools/faultline_scenarios.expected_outcome says for that command line.
