@@ -200,6 +200,8 @@ $(KARGS_ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 SCENARIO ?=
 KARGS    ?=
 ACCEL    ?= tcg
+# Where the screen goes (tools/display.py): auto, window, terminal or serial.
+VIEW     ?= auto
 RUN_CMDLINE = $(strip $(if $(SCENARIO),scenario=$(SCENARIO)) $(KARGS))
 ifneq ($(filter run,$(ALL_GOALS)),)
   ifeq ($(filter $(ACCEL),tcg kvm),)
@@ -212,13 +214,13 @@ QEMU_IMAGE = $(if $(filter x86_64,$(ARCH)),$(BUILD)/faultline-qemu.elf,$(KERNEL)
 
 run: kernel
 ifeq ($(ACCEL),kvm)
-	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm
+	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm --view $(VIEW)
 else ifeq ($(RUN_CMDLINE),)
 	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
-	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL)
+	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL) --view $(VIEW)
 else
 	$(call make_iso,$(BUILD)/run.iso,--boot "$(RUN_CMDLINE)")
-	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL)
+	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW)
 endif
 
 # make debug [SCENARIO=name] [KARGS="..."]: QEMU stopped at its first
@@ -229,7 +231,7 @@ debug: kernel
 
 # make run-bochs / debug-bochs [SCENARIO=name] [KARGS="..."] [WALK=name] [RESET=1]
 BOCHS_FLAGS = $(if $(RUN_CMDLINE),--cmdline "$(RUN_CMDLINE)") $(if $(filter 1,$(RESET)),--reset) \
-             
+              --view $(VIEW)
 
 run-bochs: kernel $(KARGS_ISO)
 	tools/run-bochs --arch $(ARCH) $(BOCHS_FLAGS)
@@ -312,7 +314,7 @@ help:
 	@echo "  all (default)   build the kernel ELF and the GRUB ISO into build/\$$ARCH/"
 	@echo "  kernel          build/\$$ARCH/faultline.elf (x86_64 also faultline-qemu.elf)"
 	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
-	@echo "  run             boot in QEMU (window, or curses over SSH); SCENARIO and"
+	@echo "  run             boot in QEMU (a window, else this terminal: VIEW); SCENARIO and"
 	@echo "                  KARGS pick the command line, otherwise the GRUB menu;"
 	@echo "                  ACCEL=kvm on the host's hypervisor (where /dev/kvm opens)"
 	@echo "  debug           QEMU stopped at start, GDB attached (build/\$$ARCH/gdbinit:"
@@ -356,6 +358,8 @@ help:
 	@echo "  ACCEL=tcg|kvm                  (run) QEMU's software CPU (default) or KVM"
 	@echo "  EMULATOR=qemu|bochs|kvm|both   (grade) the engines a test must pass on"
 	@echo "  RESET=1                        (run-bochs, debug-bochs)"
+	@echo "  VIEW=auto|window|terminal|serial  (run, run-bochs, debug-bochs) where the"
+	@echo "                                 screen goes; auto: a window if one opens"
 	@echo "  TOOLCHAIN=gcc|clang            compiler and linker (default: gcc with GNU"
 	@echo "                                 ld for x86 if here, else clang + ld.lld)"
 	@echo "  BUILD_ROOT=build               where build/\$$ARCH/ goes (per toolchain, say)"
