@@ -30,7 +30,8 @@ KARGS_ISO := $(BUILD)/faultline-kargs.iso
 # when it and GNU ld target x86 here, else clang): GNU cc with -m32/-m64 and
 # GNU ld (binutils), or clang with --target=i686-elf/x86_64-elf, ld.lld and
 # the LLVM binutils. Neither needs a C library or gcc-multilib: the kernel
-# is freestanding and brings what it needs (kernel/libgcc.c).
+# is freestanding and brings what a compiler may call: kernel/mem.c (memset
+# and friends) and, on i386, arch/i386/divide64.c (64-bit division).
 NASM      := nasm
 PYTHON    := python3
 HOST_IS_X86_GCC := $(shell gcc -dumpmachine 2>/dev/null | grep -Eq '^(x86_64|i[3-6]86)' \

@@ -165,6 +165,40 @@ class Toolchains(unittest.TestCase):
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def test_i386_kernel_has_what_64_bit_division_calls(self):
+        # A lab solution may divide a uint64_t on i386: each compiler turns
+        # that into calls (__udivdi3 ...) that arch/i386/divide64.c must
+        # define, since the kernel links no libgcc. Compile such code with
+        # each toolchain here and look the calls up in the i386 kernel.
+        import shutil
+        import tempfile
+        code = ("typedef unsigned long long u64; typedef long long s64;\n"
+                "u64 uq(u64 a, u64 b) { return a / b; }\n"
+                "u64 ur(u64 a, u64 b) { return a % b; }\n"
+                "s64 sq(s64 a, s64 b) { return a / b; }\n"
+                "s64 sr(s64 a, s64 b) { return a % b; }\n")
+        compilers = [c for c in (["gcc", "-m32"], ["clang", "--target=i686-elf"])
+                     if shutil.which(c[0])]
+        if not compilers:
+            self.skipTest("neither gcc nor clang is installed")
+        nm = shutil.which("nm") or shutil.which("llvm-nm")
+        kernel = subprocess.run([nm, os.path.join(ROOT, "build", "i386", "faultline.elf")],
+                                stdout=subprocess.PIPE, text=True, check=True).stdout
+        defined = {line.split()[-1] for line in kernel.splitlines()
+                   if len(line.split()) == 3 and line.split()[1] == "T"}
+        with tempfile.TemporaryDirectory() as d:
+            src, obj = os.path.join(d, "div.c"), os.path.join(d, "div.o")
+            with open(src, "w") as f:
+                f.write(code)
+            for cc in compilers:
+                subprocess.run(cc + ["-O2", "-ffreestanding", "-fno-pic", "-c", src, "-o", obj],
+                               check=True)
+                out = subprocess.run([nm, "-u", obj], stdout=subprocess.PIPE, text=True,
+                                     check=True).stdout
+                calls = {line.split()[-1] for line in out.splitlines() if line.strip()}
+                self.assertTrue(calls, "%s divided 64 bits with no call?" % cc[0])
+                self.assertEqual(calls - defined, set(), cc[0])
+
     def test_unknown_toolchain_is_one_clear_line(self):
         p = make("ARCH=i386", "TOOLCHAIN=msvc", "kernel")
         self.assertNotEqual(p.returncode, 0)

@@ -82,5 +82,6 @@ void test_fault(void);
 void test_isr_asm(void);
 void test_escalation(void);
 void test_backtrace(void);
+void test_divide64(void);
 
 #endif

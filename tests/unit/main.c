@@ -26,6 +26,7 @@ int main(void)
 	test_isr_asm();
 	test_escalation();
 	test_backtrace();
+	test_divide64();
 
 	fflush(stdout);
 	printf("%u passed, %u failed\n", check_passed, check_failed);
