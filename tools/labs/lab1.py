@@ -601,10 +601,10 @@ TABLE_CLASSES = {v: (CONTRIBUTORY if v in (0, 10, 11, 12, 13, 21) else
                  for v in range(32)}
 # Each boot's replay: (gates, first vector, stack unusable, #DF on its own stack).
 PATH_CASES = {"page_fault": (GATE_SETS["df"], 14, 0, 0),
-              "breakpoint": (GATE_SETS["df"], 3, 0, 0),
+              "invalid_opcode": (GATE_SETS["df"], 6, 0, 0),
               "stack_overflow": (GATE_SETS["all"], 14, 1, 1)}
 PATHS = {"page_fault": "#PF -> no gate: #GP = #DF",
-         "breakpoint": "#BP -> no gate: #GP -> no gate: #GP = #DF",
+         "invalid_opcode": "#UD -> no gate: #GP -> no gate: #GP = #DF",
          "stack_overflow": "#PF -> frame push faults: #PF = #DF"}
 
 
@@ -679,9 +679,9 @@ def tests():
                       expect_df("kernel", PATHS["page_fault"], "page_fault"),
                       (TRIPLE, DF_HANDLER, PAIRS), boot=("page_fault", "handlers=df df=stack")))
     for arch in ("i386", "x86_64"):
-        t.append(Test(1, arch, "breakpoint handlers=df df=stack: #DF, its path line",
-                      5, expect_df("kernel", PATHS["breakpoint"], "breakpoint"),
-                      (DF_HANDLER, PAIRS), boot=("breakpoint", "handlers=df df=stack")))
+        t.append(Test(1, arch, "invalid_opcode handlers=df df=stack: #DF, its path line",
+                      5, expect_df("kernel", PATHS["invalid_opcode"], "invalid_opcode"),
+                      (DF_HANDLER, PAIRS), boot=("invalid_opcode", "handlers=df df=stack")))
     for arch in ("i386", "x86_64"):
         t.append(Test(1, arch, "stack_overflow: #DF on %s, its path line" % fs.SAFE_STACK[arch], 5,
                       expect_df(fs.SAFE_STACK[arch], PATHS["stack_overflow"], "stack_overflow"),
