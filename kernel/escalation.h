@@ -9,25 +9,49 @@
 #include <stddef.h>
 #include "exceptions.h"
 
-/* Would a `second` exception raised while delivering `first` become #DF?
- * Returns 1 for #DF, 2 for a triple fault (shutdown), 0 for serial delivery.
- * The classes and pairs: SDM Vol. 3A 6.15, Interrupt 8, Tables 6-4 and 6-5;
- * AMD64 APM Vol. 2 8.2.9. While the CPU delivers #DF itself: "If another
- * contributory or page fault exception occurs while attempting to call the
- * double-fault handler, the processor enters shutdown mode" (Intel); "If a
- * third interrupting event occurs while transferring control to the #DF
- * handler, the processor shuts down" (AMD). Delivery can only raise #TS,
- * #NP, #SS, #GP or #PF, so both say shutdown: 2 whatever `second` is. */
+/* What exception_pair_outcome() answers. */
+#define PAIR_SERIAL       0     /* the second exception is delivered after the first */
+#define PAIR_DOUBLE_FAULT 1     /* the pair becomes #DF */
+#define PAIR_SHUTDOWN     2     /* the CPU shuts down: the triple fault */
+
+/* What happens when a `second` exception is raised while the CPU delivers
+ * a `first`: PAIR_SERIAL, PAIR_DOUBLE_FAULT or PAIR_SHUTDOWN. It depends
+ * only on the two vectors' classes in exception_table (its dfclass column;
+ * vectors past the table are benign). The classes and the pairs: SDM Vol.
+ * 3A 6.15, Interrupt 8, Tables 6-4 and 6-5; AMD64 APM Vol. 2 8.2.9. While
+ * the CPU delivers #DF itself: "If another contributory or page fault
+ * exception occurs while attempting to call the double-fault handler, the
+ * processor enters shutdown mode" (Intel); "If a third interrupting event
+ * occurs while transferring control to the #DF handler, the processor shuts
+ * down" (AMD). Delivery can only raise #TS, #NP, #SS, #GP or #PF, so both
+ * say shutdown, and this function answers PAIR_SHUTDOWN for any `second`
+ * after #DF. */
 int exception_pair_outcome(unsigned first, unsigned second);
 
-/* How a first exception escalated, replayed with the pair rules above: it
- * finds no gate (gate_present[v] false) -> #GP; or its frame cannot be pushed
- * (stack_unusable: the stack is the unmapped guard page) -> #PF again; until
- * one is delivered, or two make #DF. df_switches_stack: #DF runs on a stack
- * of its own (IST1, the #DF task), so a broken stack does not stop it.
- * Writes "#PF -> frame push faults: #PF = #DF" into buf and returns the
- * vector the chain ends in: the one delivered, or ESCALATION_SHUTDOWN. */
-#define ESCALATION_SHUTDOWN 0xFF
+/* How a first exception escalated, replayed with the pair rules above, one
+ * delivery at a time. Delivering vector v:
+ *   - finds no gate (gate_present[v] false): #GP, "no gate";
+ *   - else, when stack_unusable (the stack in use is the unmapped guard
+ *     page), cannot push its frame: #PF, "frame push faults" -- except #DF
+ *     when df_switches_stack (it runs on a stack of its own: IST1, or the
+ *     #DF task's);
+ *   - else succeeds: the chain ends, and v is returned.
+ * Each exception raised on the way is paired with the one being delivered
+ * (exception_pair_outcome): serial -> deliver the new one next; double fault
+ * -> deliver #DF next; shutdown -> the chain ends in ESCALATION_SHUTDOWN.
+ *
+ * buf gets the first vector's mnemonic, then per step " -> <why>: <new>",
+ * then " = #DF" after a pair that makes #DF, or " -> shutdown" after one
+ * that shuts down:
+ *   "#PF -> frame push faults: #PF = #DF"
+ *   "#BP -> no gate: #GP -> no gate: #GP = #DF"
+ *   "#DE -> no gate: #GP = #DF -> no gate: #GP -> shutdown"
+ * At most size bytes are written, NUL included (fmt_snprintf's rule), and
+ * at most ESCALATION_MAX_STEPS steps are replayed (a correct replay needs
+ * at most 4: benign, then contributory, then page fault, then #DF); after
+ * them the vector being delivered is returned. */
+#define ESCALATION_SHUTDOWN  0xFF
+#define ESCALATION_MAX_STEPS 4
 unsigned escalation_chain(unsigned first, const bool gate_present[EXCEPTION_COUNT],
                           bool stack_unusable, bool df_switches_stack,
                           char *buf, size_t size);

@@ -14,8 +14,19 @@ uint64_t make_int_gate(uint32_t handler, uint16_t selector)
 
 uint64_t make_task_gate(uint16_t tss_selector)
 {
+	/* LAB 3 BEGIN: encode the 8-byte task gate that descriptor.h
+	 * promises: present, DPL 0, naming the TSS descriptor tss_selector.
+	 * Which fields does a task gate have, and which bits are reserved?
+	 * Read the layout off the figure, bit by bit; kernel/segment.h names
+	 * the fields all gates share. Lesson 08; SDM Vol. 3A 6.11 (Figure
+	 * 6-2), 7.2.5 (Figure 7-6) and 3.5 (Table 3-2, the system types). */
 	return ((uint64_t)tss_selector << 16)
 	     | GATE_TYPE(GATE_TYPE_TASK) | GATE_DPL(0) | GATE_PRESENT;
+	/* LAB 3 END */
+	/* LAB 3 HANDOUT:
+	(void)tss_selector;
+	return 0;
+	*/
 }
 
 unsigned gate_type(uint64_t gate)

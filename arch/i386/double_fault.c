@@ -37,17 +37,41 @@ static int tss_busy(uint16_t selector)
 	return (segment_type(gdt_descriptor(selector)) & TYPE_TSS_BUSY_BIT) != 0;
 }
 
-/* The TSS the back-link names, found through its GDT descriptor's base. */
-static const struct tss32 *interrupted_tss(void)
+/* The interrupted task's state, as the task switch left it: into f's ip,
+ * cs, flags, sp, ss and gpr[] (in the order arch_gpr_names[] gives). */
+static void read_interrupted_state(struct fault *f)
 {
-	return (const struct tss32 *)(uintptr_t)
+	/* LAB 3 BEGIN: the CPU saved the interrupted task's registers in a
+	 * TSS, not on a stack. Find that TSS the way the CPU recorded it (not
+	 * by assuming which task was interrupted: gdt.h and kernel/segment.h
+	 * have what you need to follow a selector to a TSS), and copy what
+	 * the fault screen shows into f. Which TSS holds the link, and which
+	 * of a TSS's fields are the saved state? Lesson 08; SDM Vol. 3A 7.2.1
+	 * (Figure 7-2: dynamic and static fields), 7.3 (step 8) and 7.4. */
+	const struct tss32 *prev = (const struct tss32 *)(uintptr_t)
 		segment_base(gdt_descriptor(df_tss.back_link));
+
+	f->ip = prev->eip;
+	f->cs = prev->cs;
+	f->flags = prev->eflags;
+	f->sp = prev->esp;
+	f->ss = prev->ss;
+	f->gpr[0] = prev->eax;
+	f->gpr[1] = prev->ebx;
+	f->gpr[2] = prev->ecx;
+	f->gpr[3] = prev->edx;
+	f->gpr[4] = prev->esi;
+	f->gpr[5] = prev->edi;
+	f->gpr[6] = prev->ebp;
+	/* LAB 3 END */
+	/* LAB 3 HANDOUT:
+	(void)f;
+	*/
 }
 
 void double_fault_task(uint32_t cr2, const uint32_t *error_code)
 {
-	const struct tss32 *prev = interrupted_tss();
-	uintptr_t here = (uintptr_t)&prev;   /* an address on this task's stack */
+	uintptr_t here = (uintptr_t)&here;   /* an address on this task's stack */
 	/* An IRQ through the task gate (the BIOS's PIC mapping puts IRQ 0 on
 	 * vector 8) pushed no error code: *error_code would be the word above
 	 * this stack's top. Ask the PIC before reading it. */
@@ -58,14 +82,12 @@ void double_fault_task(uint32_t cr2, const uint32_t *error_code)
 		.is_irq = irq >= 0,
 		.irq = irq >= 0 ? (unsigned)irq : 0,
 		.error_code = irq >= 0 ? 0 : *error_code,
-		.ip = prev->eip, .cs = prev->cs, .flags = prev->eflags,
-		.sp = prev->esp, .ss = prev->ss,
 		.frame_source = "from the back-linked TSS",
 		.handler_sp = here,
 		.cr3 = arch_read_cr3(),
-		.gpr = { prev->eax, prev->ebx, prev->ecx, prev->edx, prev->esi,
-		         prev->edi, prev->ebp },
 	};
+
+	read_interrupted_state(&f);
 
 	fault_note(&f, "%s ran as a task: IDT[8] is a task gate to TSS 0x%x;"
 	           " the frame above is", irq >= 0 ? "IRQ 0" : "#DF", SEL_DF_TSS);

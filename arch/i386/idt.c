@@ -29,25 +29,27 @@ _Static_assert(sizeof(struct idt_pointer) == 6, "LIDT takes a 6-byte operand in 
  * interrupt gate to the #DF stub (df=stack). */
 static uint64_t df_gate(const struct kconfig *cfg)
 {
-	/* LAB 1 BEGIN: return the gate for IDT[8]: a ring-0 interrupt gate
-	 * (make_int_gate) to the #DF stub, isr_stub_table[VECTOR_DF], through
-	 * the kernel code selector SEL_KERNEL_CODE. (With df=safe the full
-	 * kernel returns a task gate here instead: that is lab 3.) Lesson 04;
-	 * SDM Vol. 3A 6.10, 6.11 (Figure 6-2) and the #DF entry in 6.15. */
-	/* LAB 3 BEGIN: when cfg->df == DF_SAFE, return a task gate
-	 * (make_task_gate) that names the #DF task's TSS descriptor,
-	 * SEL_DF_TSS. Lesson 08; SDM Vol. 3A 6.11 (Figure 6-2), 6.12.2
-	 * (interrupt tasks), 7.3 (task switching) and 7.4 (task linking). */
+	/* LAB 3 BEGIN: with df=safe (also spelled df=task; cfg->df is
+	 * DF_SAFE), make #DF switch to the #DF task, whose TSS tss.c fills in
+	 * and gdt.c describes. Which gate does that, and what must it name?
+	 * With df=stack, fall through to the interrupt gate below. Lesson 08;
+	 * SDM Vol. 3A 6.11 (Figure 6-2), 6.12.2 (interrupt tasks), 7.2.5 (task
+	 * gates), 7.3 and 7.4. */
 	if (cfg->df == DF_SAFE)
 		return make_task_gate(SEL_DF_TSS);     /* #DF switches tasks */
 	/* LAB 3 END */
 	/* LAB 3 HANDOUT:
 	(void)cfg;
 	*/
+	/* LAB 1 BEGIN: return the descriptor for IDT[8] with df=stack: the CPU
+	 * must deliver #DF to the kernel's #DF entry stub (arch/i386/isr.asm
+	 * builds one stub per vector, and a table of their addresses), in ring
+	 * 0, on the stack in use. Which kind of gate, which code segment, which
+	 * fields? The gate encoders are in descriptor.h. Lesson 04; SDM Vol. 3A
+	 * 6.10, 6.11 (Figure 6-2), 6.12.1 and "Interrupt 8" in 6.15. */
 	return make_int_gate(isr_stub_table[VECTOR_DF], SEL_KERNEL_CODE);
 	/* LAB 1 END */
 	/* LAB 1 HANDOUT:
-	(void)cfg;
 	return 0;
 	*/
 }

@@ -20,12 +20,15 @@ extern void df_task_entry(void);   /* isr.asm */
 static void df_tss_init(void)
 {
 	/* LAB 3 BEGIN: fill df_tss with the #DF task's complete starting
-	 * state: EIP = df_task_entry; ESP = the top of the #DF stack,
-	 * stack_regions[STACK_DF].top; EFLAGS = EFLAGS_RESERVED1 only
-	 * (interrupts off); CS = SEL_KERNEL_CODE; DS, ES, FS, GS and SS =
-	 * SEL_KERNEL_DATA; CR3 = the kernel's page directory, arch_read_cr3();
-	 * iomap_base = sizeof df_tss (no I/O bitmap). Lesson 08; SDM Vol. 3A
-	 * 7.2.1 (Figure 7-2) and 7.3 (what a task switch loads). */
+	 * state. When #DF arrives through the task gate, the CPU saves the
+	 * running task in main_tss and loads every register from here: it
+	 * must then run df_task_entry (arch/i386/isr.asm) on the #DF stack
+	 * that kernel/stacks.c reserves (stacks grow down), in the kernel's
+	 * flat code and data segments (gdt.h), with the kernel's page tables
+	 * (kernel/arch.h can read them), with maskable interrupts off, and
+	 * with no I/O permission bitmap. Which fields does the switch load,
+	 * and which does it never save? Lesson 08; SDM Vol. 3A 7.2.1 (Figure
+	 * 7-2), 7.3 (steps 8 and 12, and the commit point), 7.4.1 and 6.8.1. */
 	df_tss.eip = (uint32_t)(uintptr_t)df_task_entry;
 	df_tss.esp = (uint32_t)stack_regions[STACK_DF].top;
 	df_tss.eflags = EFLAGS_RESERVED1;                 /* IF=0 */

@@ -29,16 +29,13 @@ _Static_assert(sizeof(struct idt_pointer) == 10, "LIDT takes a 10-byte operand i
  * picks the stack the CPU pushes the frame on. */
 static struct desc16 df_gate(const struct kconfig *cfg)
 {
-	/* LAB 1 BEGIN: return the gate for IDT[8]: a ring-0 interrupt gate
-	 * (make_int_gate) to the #DF stub, isr_stub_table[VECTOR_DF], through
-	 * the kernel code selector SEL_KERNEL_CODE, with IST field 0 (the
-	 * df=safe stack switch is lab 2). Lesson 04; SDM Vol. 3A 6.10, 6.14.1
-	 * (Figure 6-8) and the #DF entry in 6.15. */
-	/* LAB 2 BEGIN: the IST field: DF_IST when cfg->df == DF_SAFE, so the
-	 * CPU loads RSP from tss.ist[DF_IST - 1] before it pushes the #DF
-	 * frame; 0 (no stack switch) for df=stack. The field is the slot's
-	 * index + 1. Lesson 07; SDM Vol. 3A 6.14.1 (Figure 6-8) and 6.14.5;
-	 * AMD64 APM Vol. 2 8.9.4. */
+	/* LAB 2 BEGIN: choose IDT[8]'s IST field, `ist`. With df=safe (also
+	 * spelled df=ist; cfg->df is DF_SAFE) #DF must run on the stack
+	 * tss_install() prepares for it, whatever state the interrupted stack
+	 * is in; with df=stack it must not switch stacks at all. What does the
+	 * CPU do with each value of the field, and which TSS slot does it read?
+	 * Lesson 07; SDM Vol. 3A 6.14.1 (Figure 6-8) and 6.14.5; AMD64 APM
+	 * Vol. 2 8.9.4. */
 	unsigned ist = (cfg->df == DF_SAFE) ? DF_IST : 0;
 	/* LAB 2 END */
 	/* LAB 2 HANDOUT:
@@ -46,10 +43,18 @@ static struct desc16 df_gate(const struct kconfig *cfg)
 
 	(void)cfg;
 	*/
+
+	/* LAB 1 BEGIN: return the descriptor for IDT[8], so that the CPU
+	 * delivers #DF to the kernel's #DF entry stub (arch/x86_64/isr.asm
+	 * builds one stub per vector, and a table of their addresses), in ring
+	 * 0, on the stack that `ist` above chooses. Which kind of gate, which
+	 * code segment, which fields? The gate encoders are in descriptor.h.
+	 * Lesson 04; SDM Vol. 3A 6.10, 6.11, 6.12.1, 6.14.1 (Figure 6-8) and
+	 * "Interrupt 8" in 6.15. */
 	return make_int_gate(isr_stub_table[VECTOR_DF], SEL_KERNEL_CODE, ist);
 	/* LAB 1 END */
 	/* LAB 1 HANDOUT:
-	(void)cfg;
+	(void)ist;
 	return (struct desc16){ 0, 0 };
 	*/
 }

@@ -16,37 +16,42 @@ struct tss64 tss __attribute__((aligned(16)));
 void tss_install(void)
 {
 	tss.rsp[0] = stack_regions[STACK_KERNEL].top;
-	/* LAB 2 BEGIN: point IST1 at the top of the #DF stack,
-	 * stack_regions[STACK_DF].top (stacks grow down). IST1 is tss.ist[0]:
-	 * the slot is the gate's IST field minus 1. Lesson 07; SDM Vol. 3A
-	 * 6.14.5 and 7.7, Figure 7-11 (8.7 in newer editions); AMD64 APM
-	 * Vol. 2 8.9.4 and 12.2.5. */
+	/* LAB 2 BEGIN: give the CPU the stack #DF switches to: the #DF
+	 * stack that kernel/stacks.c reserves (with its own guard page), in
+	 * the TSS slot that IDT[8]'s IST field (DF_IST, tss.h) names. Where
+	 * does the CPU start pushing, and how are the slots numbered?
+	 * Lesson 07; SDM Vol. 3A 6.14.5 and 7.7 (Figure 7-11; 8.7 in newer
+	 * editions); AMD64 APM Vol. 2 8.9.4 and 12.2.5. */
 	tss.ist[DF_IST - 1] = stack_regions[STACK_DF].top;
 	/* LAB 2 END */
 	tss.iomap_base = sizeof tss;          /* no I/O bitmap: beyond the limit */
 	startup_step("GDT");
 	gdt_install((uintptr_t)&tss, sizeof tss - 1);
 	startup_step("TSS");
-	/* LAB 2 BEGIN: load the task register with the TSS's selector,
-	 * SEL_TSS (the LTR instruction, in inline assembly): the CPU finds the
-	 * IST through TR. Lesson 07; SDM Vol. 3A 7.2.4, "Task Register" (8.2.4
-	 * in newer editions), and LTR in Vol. 2A. */
-	/* LTR marks the descriptor busy; loading a busy TSS would #GP. */
-	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+	/* LAB 2 BEGIN: make this TSS the one the CPU uses: it finds the IST
+	 * only through the task register, which names a TSS descriptor in
+	 * the GDT (gdt.h has its selector; gdt_install() has just put it
+	 * there). One instruction, in GCC inline assembly. What does it check
+	 * in the descriptor, and what does it change there? Lesson 07; SDM
+	 * Vol. 3A 7.2.4 (8.2.4 in newer editions) and LTR in Vol. 2A. */
+	/* LTR marks the descriptor busy (a write to the GDT: "memory");
+	 * loading a busy TSS would #GP. */
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS) : "memory");
 	/* LAB 2 END */
 }
 
 /* scenario=invalid_tss: give the TSS a limit that ends before IST1 (offset
- * 0x24) and load TR again, so its cached limit is the short one. The CPU
- * checks a TSS field against TR's limit when it reads it, and a gate that
- * asks for IST1 then raises #TS(TR's selector) (AMD64 APM Vol. 3, INT:
- * "the target ... rSP in the TSS was beyond the TSS limit"; SDM Vol. 3A 6.15,
- * Interrupt 10). */
+ * 0x24), and make the CPU use that limit. The CPU checks a TSS field against
+ * TR's limit when it reads it, and a gate that asks for IST1 then raises
+ * #TS(TR's selector) (AMD64 APM Vol. 3, INT: "the target ... rSP in the TSS
+ * was beyond the TSS limit"; SDM Vol. 3A 6.15, Interrupt 10). */
 void tss_cut_limit(uint32_t limit)
 {
 	gdt_set_tss((uintptr_t)&tss, limit);
-	/* LAB 2 BEGIN: (loading TR is lab 2's to write: the handout does not
-	 * reload it here, so invalid_tss keeps the full limit there) */
-	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
+	/* LAB 2 BEGIN: the descriptor now has a shorter limit, but the CPU
+	 * still uses the limit it cached when TR was loaded: make it take the
+	 * new one (gdt_set_tss() wrote the descriptor as available, not
+	 * busy). Lesson 07; SDM Vol. 3A 7.2.4 (8.2.4 in newer editions). */
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS) : "memory");
 	/* LAB 2 END */
 }

@@ -28,4 +28,10 @@ void test_gates_i386(void)
 	CHECK_EQ_U64(i386_gate_type(g), GATE_TYPE_TASK);
 	CHECK_EQ_U64(i386_gate_selector(g), 0x20);
 	CHECK_EQ_U64(g & 0xFFFF00000000FFFFULL, 0);
+
+	/* Figure 7-6, every field: the selector only in bits 31:16, whatever
+	 * its value; bits 15:0, 39:32 and 63:48 reserved (0). */
+	CHECK_EQ_U64(i386_make_task_gate(0xFFFF), 0x00008500FFFF0000ULL);
+	CHECK_EQ_U64(i386_make_task_gate(0x18), 0x0000850000180000ULL);
+	CHECK_EQ_U64(i386_make_task_gate(0), 0x0000850000000000ULL);
 }

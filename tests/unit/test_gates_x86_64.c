@@ -33,6 +33,12 @@ static void int_gates(void)
 	CHECK_EQ_U64(gate_ist(g), 7);
 	CHECK_EQ_U64(g.hi, 0xFFFFFFFF);
 
+	/* Figure 6-8, every field: selector 0xFFFF stays in 31:16, IST 7 in
+	 * 34:32, bits 39:35 stay 0, and the high 32 bits of `hi` are reserved. */
+	g = make_int_gate(0xFFFFFFFFFFFFFFFFULL, 0xFFFF, 7);
+	CHECK_EQ_U64(g.lo, 0xFFFF8E07FFFFFFFFULL);
+	CHECK_EQ_U64(g.hi, 0x00000000FFFFFFFFULL);
+
 	/* IST is 3 bits: a wrong 9 must not spill into the reserved/type bits. */
 	g = make_int_gate(0x102345, 0x08, 9);
 	CHECK_EQ_U64(gate_ist(g), 1);
@@ -49,6 +55,18 @@ static void tss_descriptor(void)
 	CHECK_EQ_U64(d.hi, 0x11);
 	CHECK_EQ_U64(segment_type(d.lo), TYPE_TSS_AVAIL);
 	CHECK_EQ_U64(segment_base(d.lo) | (d.hi << 32), 0x0000001122334455ULL);
+
+	/* Figure 7-4, every field: a higher-half base, a 20-bit byte limit.
+	 * Base 15:0 at 31:16, 23:16 at 39:32, 31:24 at 63:56; limit 15:0 at
+	 * 15:0, 19:16 at 51:48; type 9 (available), S=0, DPL 0, P=1, G=0; base
+	 * 63:32 in the second 8 bytes, whose bits 12:8 (a type) must be 0. */
+	d = make_tss_descriptor(0xFFFF8000DEADBEEFULL, 0x1234F);
+	CHECK_EQ_U64(d.lo, 0xDE0189ADBEEF234FULL);
+	CHECK_EQ_U64(d.hi, 0xFFFF8000ULL);
+	CHECK_EQ_U64(segment_limit(d.lo), 0x1234F);
+	CHECK_EQ_U64((d.hi >> 8) & 0x1F, 0);
+	CHECK_EQ_U64(d.lo & DESC_GRAN_4K, 0);
+	CHECK_EQ_U64(d.lo & DESC_S, 0);
 }
 
 void test_gates_x86_64(void)
