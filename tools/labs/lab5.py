@@ -444,11 +444,13 @@ def tables_problem(arch, out):
                     "pointer, would not fault")
         if kept and (extra or c > 0):
             a = kept[0]
-            cleared = (" page 0x%x is unmapped instead;" % extra[0]) if extra else ""
-            return ("%s 0x%x is still mapped although the tables were built to unmap it;%s "
-                    "the entry cleared is not the one that translates 0x%x: check which "
-                    "address bits select the entry at each level (%s; %s)"
-                    % (holes[a][0].upper() + holes[a][1:], a, cleared, a, where, _stacks(c)))
+            cleared = (", and page 0x%x is unmapped instead" % extra[0]) if extra else ""
+            earlier = (", though with the guard pages at 0x%x and 0x%x both were unmapped"
+                       % CONFIGS[0]) if c > 0 else ""
+            return ("%s 0x%x is still mapped%s%s: the entry cleared for 0x%x is not the one "
+                    "that translates it; check which address bits select the entry at each "
+                    "level (%s; %s)" % (holes[a][0].upper() + holes[a][1:], a, earlier,
+                                        cleared, a, where, _stacks(c)))
         if kept:
             a = kept[0]
             return ("%s (0x%x) is mapped: a stack that overflows runs through it into what "
@@ -526,9 +528,12 @@ def null_call_check(result, ctx):
     if (result["outcome"] == "caught" and result.get("vector") == 14
             and result.get("cr2") == "0x0"):
         return None
-    return ("a call through a NULL pointer must raise #PF at address 0 (IP = CR2 = 0): "
-            "%s: page 0 is mapped, or the kernel's tables are wrong around it"
-            % describe(result))
+    got = describe(result)
+    if result["outcome"] == "caught":
+        got += " at IP %s (%s), CR2 %s" % (result.get("ip"), result.get("symbol") or "?",
+                                           result.get("cr2"))
+    return ("a call through a NULL pointer must raise #PF at address 0 (IP = CR2 = 0), but "
+            "the CPU went on from address 0: %s: page 0 is mapped" % got)
 
 
 def page_fault_check(result, ctx):
