@@ -391,7 +391,13 @@ def tables_problem(arch, out):
     for c in range(len(CONFIGS)):
         cfg = configs[c]
         for what, a, b in cfg["notes"]:
-            return NOTES[what].format(level=level, a=a, b=b) + (
+            text = NOTES[what]
+            if what == "pde-ps" and arch == "i386":
+                text = ("{level}[{a}] = 0x{b:x} has PS (bit 7) set: with CR4.PSE = 1 the entry "
+                        "maps a 4 MiB page instead of naming a page table, and no single 4 KiB "
+                        "page in it can be unmapped; faultline does not set CR4.PSE, but leave "
+                        "PS 0")
+            return text.format(level=level, a=a, b=b) + (
                 " (%s; with %s)" % (where, _stacks(c)) if c else " (%s)" % where)
         pages = cfg["pages"]
         holes = _holes(c)
