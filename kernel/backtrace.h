@@ -1,7 +1,7 @@
 /*
- * backtrace.h - the call chain from frame pointers (the kernel is built with
- * -fno-omit-frame-pointer): each frame's BP points at the caller's saved BP,
- * with the return address one word above it.
+ * backtrace.h - the call chain from frame pointers: the kernel is built with
+ * -fno-omit-frame-pointer (Makefile), so every function's prologue saves
+ * the caller's BP and points BP at its own frame (lesson 09, "The trace").
  */
 #ifndef KERNEL_BACKTRACE_H
 #define KERNEL_BACKTRACE_H
@@ -21,14 +21,26 @@ struct bt_entry {
 };
 
 /* Walk from ip (the interrupted instruction) and bp (its frame pointer).
- * readable(addr) says whether two words at addr may be read: the walk stops
- * there, at a non-increasing BP, or at the limits above. Pure apart from the
- * memory it is allowed to read. Returns the number of entries. */
+ * out[0] is ip; each later entry is the return address of one frame, from
+ * the innermost outwards. A return address equal to the last entry's adds
+ * one to its repeat count instead of a new entry. The walk stops:
+ *   - before reading a frame where readable(addr) is false (readable says
+ *     whether the two words at addr may be read: the kernel passes "on one
+ *     of the kernel's stacks");
+ *   - at a return address of 0 (not kept);
+ *   - after a frame whose saved BP is not above its own BP (callers' frames
+ *     lie higher up the stack: anything else is a loop or garbage);
+ *   - after BACKTRACE_MAX_FRAMES frames, or when a new entry would not fit
+ *     in BACKTRACE_MAX_ENTRIES.
+ * Pure apart from the memory it is allowed to read. Returns the number of
+ * entries (at least 1). */
 unsigned backtrace_walk(uintptr_t ip, uintptr_t bp, bool (*readable)(uintptr_t addr),
                         struct bt_entry out[BACKTRACE_MAX_ENTRIES]);
 
-/* "recurse+0x40 < recurse+0x55 (x97) < kmain+0x1a0", naming each pc with
- * name(pc, buf, size) (symbol_format in the kernel). */
+/* "recurse+0x40 < recurse+0x55 (x97) < kmain+0x1a0": each entry named with
+ * name(pc, buf, size) (symbol_format in the kernel), " < " between
+ * entries, " (xN)" after one that repeats N > 1 times. Writes at most size
+ * bytes, NUL included (nothing when size is 0): a longer trace is cut. */
 void backtrace_format(const struct bt_entry *e, unsigned n,
                       void (*name)(uintptr_t pc, char *buf, size_t size),
                       char *buf, size_t size);

@@ -74,16 +74,14 @@ const char *exception_kind_name(enum exception_kind kind)
 
 void decode_pf_error(uintptr_t err, bool fetch_reported, char *buf, size_t size)
 {
-	/* LAB 4 BEGIN: write the #PF error code err into buf (at most size
-	 * bytes, with fmt_snprintf) as "<who> <access>, <cause>[, reserved bit
-	 * set]": who is "user" or "supervisor" (PF_ERR_USER); access is
-	 * "instruction fetch" (PF_ERR_FETCH), else "data write" (PF_ERR_WRITE),
-	 * else "data read", or, when fetch_reported is false, "read or
-	 * instruction fetch"; cause is "protection violation" or "page not
-	 * present" (PF_ERR_PRESENT); ", reserved bit set" only with
-	 * PF_ERR_RSVD. So 0x2 is "supervisor data write, page not present".
-	 * Lesson 09; SDM Vol. 3A 4.7 (Figure 4-12) and the #PF entry in 6.15;
-	 * AMD64 APM Vol. 2 8.4.2. */
+	/* LAB 4 BEGIN: put the #PF error code err into words, in buf (at most
+	 * size bytes, the NUL included): who made the access, what kind of
+	 * access it was, why it faulted, then the rarer causes that are set,
+	 * exactly in the form lessons/labs/lab4-page-fault-handler.md ("What to
+	 * write") gives. fetch_reported says whether the paging mode in use
+	 * reports instruction fetches in the error code at all. Read lesson 09,
+	 * Intel SDM Vol. 3A 4.7 (Figure 4-12) and "Interrupt 14" in 6.15, AMD64
+	 * APM Vol. 2 8.4.2. */
 	const char *access = (err & PF_ERR_FETCH) ? "instruction fetch"
 	                     : (err & PF_ERR_WRITE) ? "data write"
 	                     : fetch_reported ? "data read" : "read or instruction fetch";
@@ -106,20 +104,33 @@ void decode_pf_error(uintptr_t err, bool fetch_reported, char *buf, size_t size)
 
 void decode_selector_error(uintptr_t err, char *buf, size_t size)
 {
-	unsigned index = SEL_ERR_INDEX(err);
+	/* LAB 4 BEGIN: put the selector error code err of #TS, #NP, #SS or #GP
+	 * into words, in buf (at most size bytes, the NUL included): which
+	 * table the index names (GDT, LDT or IDT) and which entry, the
+	 * selector it stands for, and whether an event external to the
+	 * program was being delivered; exactly in the form lessons/labs/
+	 * lab4-page-fault-handler.md ("What to write") gives. Read lesson 09
+	 * ("Decoding error codes") and lesson 03, Intel SDM Vol. 3A 6.13
+	 * ("Error Code", Figure 6-6) and 3.4.2 (segment selectors). */
+	unsigned entry = SEL_ERR_INDEX(err);
 	const char *ext = (err & SEL_ERR_EXT) ? ", external event" : "";
 
 	if (err == 0)
 		fmt_snprintf(buf, size, "no selector (error code 0)");
-	else if ((err & SEL_ERR_IDT) && index < EXCEPTION_COUNT)
-		fmt_snprintf(buf, size, "IDT vector %u (%s)%s", index,
-		             exception_info(index)->mnemonic, ext);
+	else if ((err & SEL_ERR_IDT) && entry < EXCEPTION_COUNT)
+		fmt_snprintf(buf, size, "IDT vector %u (%s)%s", entry,
+		             exception_info(entry)->mnemonic, ext);
 	else if (err & SEL_ERR_IDT)
-		fmt_snprintf(buf, size, "IDT vector %u%s", index, ext);
+		fmt_snprintf(buf, size, "IDT vector %u%s", entry, ext);
 	else    /* the selector is index * 8 + TI; its RPL is not in the code */
 		fmt_snprintf(buf, size, "%s index %u (selector 0x%x)%s",
-		             (err & SEL_ERR_TI) ? "LDT" : "GDT", index,
+		             (err & SEL_ERR_TI) ? "LDT" : "GDT", entry,
 		             (unsigned)(err & 0xfffc), ext);
+	/* LAB 4 END */
+	/* LAB 4 HANDOUT:
+	fmt_snprintf(buf, size, "selector error code 0x%lx (not decoded yet: lab 4)",
+	             (unsigned long)err);
+	*/
 }
 
 void decode_error_code(unsigned vector, uintptr_t err, bool pf_fetch_reported,

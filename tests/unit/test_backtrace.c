@@ -15,14 +15,25 @@ static const struct ksym table[] = {
 	{ 0x1400, "fault_report" },
 };
 
+/* The entry's name, or "(NULL)": an unfinished lab must fail the check, not
+ * crash the whole run. */
+static const char *name_of(const struct ksym *s)
+{
+	return s ? s->name : "(NULL)";
+}
+
 static void lookups(void)
 {
 	CHECK(symbol_lookup(table, 4, 0x0fff, 0x10000) == NULL);        /* before all */
-	CHECK_STR(symbol_lookup(table, 4, 0x1000, 0x10000)->name, "kmain");
-	CHECK_STR(symbol_lookup(table, 4, 0x11ff, 0x10000)->name, "kmain");
-	CHECK_STR(symbol_lookup(table, 4, 0x1340, 0x10000)->name, "recurse");
-	CHECK_STR(symbol_lookup(table, 4, 0x1400, 0x10000)->name, "fault_report");
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x1000, 0x10000)), "kmain");
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x11ff, 0x10000)), "kmain");
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x1340, 0x10000)), "recurse");
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x1400, 0x10000)), "fault_report");
 	CHECK(symbol_lookup(table, 4, 0x1400 + 0x20000, 0x10000) == NULL); /* too far */
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x1400 + 0x10000, 0x10000)), "fault_report");
+	CHECK(symbol_lookup(table, 4, 0x1400 + 0x10001, 0x10000) == NULL);
+	CHECK_STR(name_of(symbol_lookup(table, 4, 0x1200, 0x10000)), "scenario_run");
+	CHECK(symbol_lookup(table, 4, 0x1340, 0x3f) == NULL);          /* max_offset */
 	CHECK(symbol_lookup(table, 0, 0x1000, 0x10000) == NULL);        /* empty */
 
 	char buf[64];
@@ -88,6 +99,39 @@ static void walks(void)
 	char small[10];
 	backtrace_format(e, n, fake_name, small, sizeof small);
 	CHECK_STR(small, "recurse+0");
+
+	/* size 0 writes nothing */
+	small[0] = 'Z';
+	backtrace_format(e, n, fake_name, small, 0);
+	CHECK(small[0] == 'Z');
+
+	/* a return address of 0 ends the chain and is not kept */
+	f[0][0] = (uintptr_t)f[1];
+	f[1][1] = 0;
+	n = backtrace_walk(0x1340, (uintptr_t)f[0], in_fake_stack, e);
+	CHECK_EQ_U64(n, 2);
+	CHECK_EQ_U64(e[1].pc, 0x1355);
+
+	/* a caller's BP off the stack is not followed */
+	static uintptr_t elsewhere[2] = { 0, 0x1999 };
+	f[1][0] = (uintptr_t)elsewhere;
+	f[1][1] = 0x1222;
+	n = backtrace_walk(0x1340, (uintptr_t)f[0], in_fake_stack, e);
+	CHECK_EQ_U64(n, 3);
+	CHECK_EQ_U64(e[2].pc, 0x1222);
+
+	/* more distinct callers than entries: the table fills, nothing more */
+	struct bt_entry wide[BACKTRACE_MAX_ENTRIES + 1];
+	wide[BACKTRACE_MAX_ENTRIES].pc = 0x5a5a;
+	for (int i = 0; i < 14; i++) {
+		stack[2 + 4 * i] = i < 13 ? (uintptr_t)&stack[2 + 4 * (i + 1)] : 0;
+		stack[3 + 4 * i] = 0x2000 + 0x10 * (uintptr_t)i;
+	}
+	n = backtrace_walk(0x1340, (uintptr_t)&stack[2], in_fake_stack, wide);
+	CHECK_EQ_U64(n, BACKTRACE_MAX_ENTRIES);
+	CHECK_EQ_U64(wide[BACKTRACE_MAX_ENTRIES].pc, 0x5a5a);
+	CHECK_EQ_U64(wide[BACKTRACE_MAX_ENTRIES - 1].pc, 0x2000 + 0x10 * (BACKTRACE_MAX_ENTRIES - 2));
+	CHECK_EQ_U64(wide[1].pc, 0x2000);
 }
 
 void test_backtrace(void)

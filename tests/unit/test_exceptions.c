@@ -171,6 +171,21 @@ static void selector_errors(void)
 	CHECK_STR(buf, "no selector (error code 0)");
 	decode_selector_error(0x1, buf, sizeof buf);            /* EXT only */
 	CHECK_STR(buf, "GDT index 0 (selector 0x0), external event");
+	decode_selector_error(0x0d, buf, sizeof buf);           /* LDT index 1, EXT */
+	CHECK_STR(buf, "LDT index 1 (selector 0xc), external event");
+	decode_selector_error(0x76, buf, sizeof buf);           /* IDT=1: TI is not used */
+	CHECK_STR(buf, "IDT vector 14 (#PF)");
+	decode_selector_error(0x102, buf, sizeof buf);          /* past the exceptions */
+	CHECK_STR(buf, "IDT vector 32");
+	decode_selector_error(0x33, buf, sizeof buf);           /* missing_gate (SDM 6.13) */
+	CHECK_STR(buf, "IDT vector 6 (#UD), external event");
+
+	/* bounded: a short buffer is cut and NUL-terminated */
+	char small[12];
+	small[8] = 'Z';
+	decode_selector_error(0x28, small, 8);
+	CHECK_STR(small, "GDT ind");
+	CHECK(small[8] == 'Z');
 }
 
 static void by_vector(void)
