@@ -265,6 +265,10 @@ class Setup(unittest.TestCase):
                           "esp": 0x10d000, "eflags": 2, "cr3": 0x117000, "cs": 8, "ss": 0x10})
         self.assertEqual(fs.parse_setup("faultline i386: TR 0x18; IDT[8] interrupt gate\n"),
                          {"tr": 0x18, "idt8": "interrupt gate"})
+        # A task gate whose selector names no descriptor (arch/i386/cpu.c).
+        self.assertEqual(fs.parse_setup("faultline i386: TR 0x18; IDT[8] task gate -> 0x0: "
+                                        "no such TSS\n"),
+                         {"tr": 0x18, "idt8": "task gate", "sel": 0})
         self.assertEqual(fs.parse_setup("no such lines"), {})
 
 

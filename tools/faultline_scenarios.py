@@ -764,7 +764,7 @@ _SETUP_X86_64 = re.compile(
     r"; IDT\[8\] (?:IST (?P<ist>\d+)|(?P<nogate>no gate))")
 _SETUP_I386 = re.compile(
     r"TR 0x(?P<tr>[0-9a-f]+); IDT\[8\] (?P<gate>no gate|interrupt gate|task gate -> "
-    r"TSS 0x(?P<sel>[0-9a-f]+)(?:: no such TSS|, which holds\n\s+EIP 0x(?P<eip>[0-9a-f]+) "
+    r"(?:TSS )?0x(?P<sel>[0-9a-f]+)(?:: no such TSS|, which holds\n\s+EIP 0x(?P<eip>[0-9a-f]+) "
     r"ESP 0x(?P<esp>[0-9a-f]+) EFLAGS 0x(?P<eflags>[0-9a-f]+) CR3 0x(?P<cr3>[0-9a-f]+) "
     r"CS 0x(?P<cs>[0-9a-f]+) SS 0x(?P<ss>[0-9a-f]+))?)")
 _GUARDS = re.compile(r"^faultline \S+: guard pages:(.*)$", re.M)

@@ -40,8 +40,11 @@ def ist_setup_problem(result, ctx):
         return "IDT[8]'s IST field is %d: the CPU takes TSS.ist[%d], not IST1" % (
             s["idt8_ist"], s["idt8_ist"] - 1)
     if s.get("tss") is not None and s.get("ist1") == 0:
-        return "IST1 (TSS.ist[0], at offset 0x24) is 0: the CPU would push #DF's frame " \
-               "below address 0 (is the stack's top in another slot?)"
+        # RSP = 0: the first push goes to 0 - 8, which wraps to the top of
+        # the address space (SDM Vol. 3A 6.14.5), where nothing is mapped.
+        return "IST1 (TSS.ist[0], at offset 0x24) is 0: the CPU would load RSP = 0 and push " \
+               "#DF's frame at the top of the address space, where nothing is mapped " \
+               "(is the stack's top in another slot?)"
     regions = ctx.get("df_stack", {}).get("x86_64")
     if s.get("ist1") is not None and regions and s["ist1"] != regions[1]:
         low, high = regions

@@ -50,13 +50,6 @@ def task_setup_problem(result, ctx, df_mode="safe"):
             return ("with df=stack IDT[8] must be an interrupt gate, so that #DF runs on the "
                     "faulting stack; start-up read back a task gate")
         return None
-    if gate is None:
-        m = re.search(r"IDT\[8\] task gate -> 0x([0-9a-f]+): no such TSS",
-                      result.get("serial") or "")
-        if m:
-            return ("IDT[8]'s task gate names selector 0x%s, which is no TSS in the GDT "
-                    "(expected 0x20, SEL_DF_TSS): a task gate holds the TSS selector in "
-                    "bits 31:16 (SDM Vol. 3A 7.2.5, Figure 7-6)" % m.group(1))
     if gate != "task gate":
         return ("with df=safe IDT[8] must be a task gate to the #DF task's TSS (0x20); "
                 "start-up read back: %s (df_gate())" % (gate or "nothing"))
@@ -65,7 +58,9 @@ def task_setup_problem(result, ctx, df_mode="safe"):
                 "31:16 of a task gate hold the TSS selector (SDM Vol. 3A 7.2.5, Figure 7-6)"
                 % (s.get("sel") or 0))
     if "eip" not in s:
-        return "IDT[8]'s task gate names 0x%x, which is no TSS in the GDT" % s.get("sel")
+        return ("IDT[8]'s task gate names selector 0x%x, which is no TSS in the GDT "
+                "(expected 0x20, SEL_DF_TSS): a task gate holds the TSS selector in "
+                "bits 31:16 (SDM Vol. 3A 7.2.5, Figure 7-6)" % (s.get("sel") or 0))
     entry = symbol(ctx, "df_task_entry")
     if entry is not None and s["eip"] != entry:
         stub = symbol(ctx, "isr_stub_8")

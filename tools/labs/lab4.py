@@ -397,7 +397,7 @@ BT_CHECKER = HostProgram("backtrace_walk", ("kernel/backtrace.c", "kernel/format
 #include <unistd.h>
 #include "kernel/backtrace.h"
 
-#define WORDS 2048
+#define WORDS 8192
 /* The fake stack is memory[0..WORDS), the only memory readable() allows;
  * above it lies more memory, readable by the host but off the stack. */
 static uintptr_t memory[WORDS + 128];
@@ -545,9 +545,9 @@ int main(void)
 	stack_mem[9 + 4 * 250] = 0x1080;
 	show("deep", 0x1340, (uintptr_t)&stack_mem[8]);
 
-	/* 1000 frames, 2 words apart: more than BACKTRACE_MAX_FRAMES */
+	/* 3000 frames, 2 words apart: more than BACKTRACE_MAX_FRAMES */
 	memset(stack_mem, 0, sizeof stack_mem);
-	for (int k = 0; k < 1000; k++) {
+	for (int k = 0; k < 3000; k++) {
 		stack_mem[4 + 2 * k] = (uintptr_t)&stack_mem[4 + 2 * (k + 1)];
 		stack_mem[5 + 2 * k] = 0x1355;
 	}
@@ -589,7 +589,7 @@ BT_WHAT = {
     "twoloop": "two frames whose saved BPs point at each other",
     "wide": "240 distinct callers",
     "deep": "250 frames of recursion",
-    "limit": "1000 frames of recursion",
+    "limit": "3000 frames of recursion",
 }
 
 
@@ -671,12 +671,12 @@ def expect_walks(out):
             if n != 2 or got[0] != (0x1340, 1) or got[1][0] != 0x1355:
                 return "backtrace_walk() on %s gave %s, expected [0x1340, 0x1355 (xN)]" % (
                     what, _show(got))
-            if got[1][1] > 512:
+            if got[1][1] > 2048:
                 return ("backtrace_walk() read %d frames of %s: at most BACKTRACE_MAX_FRAMES "
-                        "(512) may be read" % (got[1][1], what))
-            if got[1][1] < 500:
+                        "(2048) may be read" % (got[1][1], what))
+            if got[1][1] < 2000:
                 return ("backtrace_walk() read only %d frames of %s, expected "
-                        "BACKTRACE_MAX_FRAMES (512)" % (got[1][1], what))
+                        "BACKTRACE_MAX_FRAMES (2048)" % (got[1][1], what))
             continue
         want = BT_WALKS[case]
         if case == "wide":

@@ -5,13 +5,15 @@ make in its code, one file each. `make test` applies every one to a copy of
 the solved tree and proves that the grader takes points away with a hint
 that names the cause (tests/test_labs.py, tools/try-mutant). A mutant file:
 
-    # Mistake: LTR of the kernel data selector instead of the TSS's
-    # Hint: died while starting up
+    # Mistake: the gate's selector is the data segment's, not the code segment's
+    # Hint: not a code segment
     # Engines: qemu
-    @@ arch/x86_64/tss.c
-    -	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_TSS));
-    +	__asm__ volatile("ltr %w0" : : "r"((uint16_t)SEL_KERNEL_DATA));
+    @@ arch/example/idt.c
+    -	gate = make_gate(handler, CODE_SELECTOR);
+    +	gate = make_gate(handler, DATA_SELECTOR);
 
+(The example is made up: a docstring that quoted a real solution line would
+itself leak it, and tools/handout refuses to make a handout then.)
 "Mistake" says what the student did; "Hint" is text that some BAD test's
 hint must contain (case-insensitive); "Engines" (optional, default qemu) is
 what the grader boots with, e.g. "qemu bochs" for a mistake only Bochs
