@@ -3,6 +3,11 @@
  */
 #include "backtrace.h"
 #include "format.h"
+#include "stacks.h"
+
+/* Two words (saved BP, return address) are the smallest frame on i386. */
+_Static_assert(BACKTRACE_MAX_FRAMES * 8 >= KERNEL_STACK_SIZE,
+               "a chain of frames on one kernel stack must never be cut short");
 
 unsigned backtrace_walk(uintptr_t ip, uintptr_t bp, bool (*readable)(uintptr_t addr),
                         struct bt_entry out[BACKTRACE_MAX_ENTRIES])

@@ -11,7 +11,11 @@
 #include <stdint.h>
 
 #define BACKTRACE_MAX_ENTRIES 12   /* distinct entries kept */
-#define BACKTRACE_MAX_FRAMES  512  /* frames walked at most */
+/* Frames walked at most: a kernel stack (16 KiB, kernel/stacks.h) holds at
+ * most 2048 of the smallest frames (i386: saved EBP and return address, 8
+ * bytes), so no chain on one stack is cut short and a "(xN)" count is the
+ * real depth. kernel/backtrace.c checks the arithmetic. */
+#define BACKTRACE_MAX_FRAMES  2048
 
 /* One entry: a return address and how many times in a row it appeared
  * (recursion collapses to one entry). */
