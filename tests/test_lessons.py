@@ -76,6 +76,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import faultline_scenarios as fs  # noqa: E402
+import host  # noqa: E402
 from engines import bochs  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "lessons")
@@ -372,7 +373,9 @@ def run_interactive(block, session, result):
                 if missing:
                     result.failures.append("%s: %s does not exist" % (where, missing))
                     return
-                cmd = ["gdb", "-nx", "-batch"] + words[1:] + gdb_batch(session + ["kill"])
+                # The lesson's `gdb`, as a learner on this host runs it: a GDB
+                # that knows x86 (gdb-multiarch on ARM, x86_64-elf-gdb on macOS).
+                cmd = [host.gdb_tool() or "gdb", "-nx", "-batch"] + words[1:] + gdb_batch(session + ["kill"])
                 p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    timeout=GDB_TIMEOUT)
