@@ -129,5 +129,289 @@ class HostTools(unittest.TestCase):
             self.assertEqual(host.nm_tool(), "nm")
 
 
+class KargsFloppy(unittest.TestCase):
+    """tools/mkkargs pads with dd (macOS has no truncate) and counts bytes,
+    not characters, whatever the locale."""
+
+    def test_one_sector_then_zeros(self):
+        work = tempfile.mkdtemp(prefix="faultline-kargs-")
+        self.addCleanup(shutil.rmtree, work, True)
+        img = os.path.join(work, "kargs.img")
+        args = "scenario=page_fault note=\u00e9'x"
+        env = dict(os.environ, LC_ALL="C.UTF-8")
+        subprocess.run([os.path.join(ROOT, "tools", "mkkargs"), img, args], env=env, check=True)
+        with open(img, "rb") as f:
+            data = f.read()
+        self.assertEqual(len(data), 1474560)
+        line = ("set kargs='%s'\n" % args.replace("'", "'\\''")).encode("utf-8")
+        self.assertEqual(data[:len(line)], line)
+        self.assertEqual(data[len(line):512], b"\n" * (512 - len(line)))
+        self.assertEqual(data[512:], bytes(len(data) - 512))
+
+
+class FuzzWithoutLibFuzzer(unittest.TestCase):
+    """Apple's clang has no libFuzzer runtime: on macOS make fuzz (and make
+    test's fuzz step) is one SKIP line, not a failure. On Linux a missing
+    runtime is a missing package, and still fails, in one line."""
+
+    def run_sh(self, host_os):
+        bindir = tempfile.mkdtemp(prefix="faultline-fuzz-")
+        self.addCleanup(shutil.rmtree, bindir, True)
+        clang = fake_tool(bindir, "clang",
+                          'case " $* " in *fsanitize=fuzzer*) echo "ld: library not found for '
+                          '-lclang_rt.fuzzer_osx" >&2; exit 1 ;; esac; exit 0\n')
+        env = dict(os.environ, CLANG=clang, FAULTLINE_HOST_OS=host_os)
+        p = subprocess.run([os.path.join(ROOT, "tests", "fuzz", "run.sh"), "1"], cwd=ROOT,
+                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, timeout=60)
+        return p.returncode, p.stdout.strip().splitlines()
+
+    def test_macos_skips_in_one_line(self):
+        status, lines = self.run_sh("Darwin")
+        self.assertEqual(status, 0, lines)
+        self.assertEqual(len(lines), 2, lines)
+        self.assertRegex(lines[0], r"^SKIP fuzz: .* has no libFuzzer runtime")
+        self.assertEqual(lines[1], "0 passed, 0 failed")
+
+    def test_linux_fails_naming_the_package(self):
+        status, lines = self.run_sh("Linux")
+        self.assertEqual(status, 1, lines)
+        self.assertRegex(lines[0], r"^FAIL fuzz: .*libclang-rt-dev")
+        self.assertEqual(lines[-1], "0 passed, 3 failed")
+
+
+# ---------------------------------------------------------------------------
+# The lint: host shell scripts (and the Makefiles' recipes) in forms that
+# GNU userland and bash 5 accept and macOS's BSD userland and /bin/bash 3.2
+# do not. A line may keep one where it is justified: `# portable: why` on
+# the line itself or on the line before.
+# ---------------------------------------------------------------------------
+
+# (what, regex, the portable way). Matched against code with comments removed.
+GNU_ONLY = (
+    ("sed -i without a suffix", r"\bsed\b(?:\s+-[A-Za-z]+)*\s+-[A-Za-z]*i(?:\s|$)",
+     "BSD sed takes the next word as the backup suffix: sed -i.bak, or a temporary file"),
+    ("sed -r", r"\bsed\b[^|;&]*\s-[A-Za-z]*r\b", "sed -E"),
+    ("GNU BRE \\+ \\? \\| in sed", r"\bsed\b.*\\[+?|]", "sed -E with + ? |"),
+    ("grep -P", r"\bgrep\b[^|;&]*\s-[A-Za-z]*P", "grep -E; BSD grep has no Perl regexps"),
+    ("readlink -f", r"\breadlink\s+(?:-\w+\s+)*-\w*f", "cd \"$(dirname ...)\" && pwd -P, or Python"),
+    ("stat -c", r"\bstat\s+(?:-c|--format|--printf)", "wc -c < file, or Python os.stat"),
+    ("date -d or %N", r"\bdate\b[^|;&]*(?:\s-d\s|\s--date|%N)", "Python, or date +%s alone"),
+    ("mktemp -p/--tmpdir/--suffix", r"\bmktemp\b[^|;&]*\s(?:-p\b|--tmpdir|--suffix)",
+     "mktemp -d \"${TMPDIR:-/tmp}/name.XXXXXX\""),
+    ("xargs -r", r"\bxargs\b[^|;&]*\s(?:-r\b|--no-run-if-empty)", "test for empty input first"),
+    ("find -printf", r"\bfind\b[^|;&]*\s-printf\b", "find ... -exec, or Python"),
+    ("cp --parents", r"\bcp\b[^|;&]*--parents", "mkdir -p, then cp"),
+    ("timeout", r"(?<![\w=.$/-])timeout\s+-?[\dA-Za-z-]",
+     "no timeout(1) on macOS (coreutils' is gtimeout): bound it in Python"),
+    ("nproc", r"(?<![\w-])nproc\b", "getconf _NPROCESSORS_ONLN, or Python os.cpu_count()"),
+    ("head with a negative count", r"\bhead\s+(?:-\w+\s+)*-[nc]\s*-\d", "sed '$d', or awk"),
+    ("du -b", r"\bdu\b[^|;&]*\s-[A-Za-z]*b", "wc -c"),
+    ("sort -V", r"\bsort\b[^|;&]*\s-[A-Za-z]*V", "sort -t. -k1,1n -k2,2n"),
+    ("base64 -w", r"\bbase64\b[^|;&]*\s-w", "base64 | tr -d '\\n'"),
+    ("tac", r"(?<![\w.-])tac\b(?![\w.-])", "tail -r is BSD's, sed -n '1!G;h;$p' both"),
+    ("truncate", r"(?<![\w.-])truncate\s", "macOS has no truncate: dd ... seek=SIZE count=0"),
+    ("stty -F", r"\bstty\s+-F", "stty ... < DEVICE (BSD's is -f)"),
+    ("echo -e", r"\becho\s+-e\b", "printf"),
+    ("/proc", r"/proc/", "Linux only: give a fallback, and say so with # portable:"),
+)
+
+# Features of bash 4 and later; macOS's /bin/bash is 3.2.
+BASH4 = (
+    ("declare -A/-n/-g", r"\b(?:declare|typeset|local)\s+-[A-Za-z]*[Ang]\b", "bash 4"),
+    ("mapfile/readarray", r"\b(?:mapfile|readarray)\b", "a while read loop"),
+    ("${v,,} / ${v^^}", r"\$\{[#!]?\w+(?:\[[^]]*\])?(?:,|\^)", "tr '[:upper:]' '[:lower:]'"),
+    ("|&", r"\|&", "2>&1 |"),
+    ("&>>", r"&>>", ">>file 2>&1"),
+    ("negative array index", r"\$\{\w+\[-\d+\]\}", "${a[${#a[@]}-1]}"),
+    ("coproc", r"\bcoproc\b", "bash 4"),
+    ("globstar", r"\bglobstar\b", "find"),
+    ("${v@Q} transformations", r"\$\{\w+@[QEPAaUuLK]\}", "printf %q"),
+    ("wait -n", r"\bwait\s+-n\b", "bash 4.3"),
+    ("test -v", r"(?:\[\[|\btest|\[)\s+-v\s", "[ -n \"${v+set}\" ]"),
+    ("case fall-through ;& ;;&", r";;&|\s;&\s*$", "bash 4"),
+    ("bash 5 variables", r"\$\{?(?:EPOCHSECONDS|EPOCHREALTIME|SRANDOM|BASH_ARGV0)\b", "date +%s"),
+    ("brace expansion with a step", r"\{-?\d+\.\.-?\d+\.\.-?\d+\}", "a while loop"),
+    ("printf %(...)T", r"%\([^)]*\)T", "date"),
+)
+
+# Under set -u, bash before 4.4 calls an empty array unbound: "${a[@]}"
+# stops the script. ${a[@]+"${a[@]}"} is the form every bash accepts.
+GUARDED_ARRAY = re.compile(r'\$\{(\w+)\[([@*])\]\+"\$\{\1\[\2\]\}"\}')
+ARRAY_EXPANSION = re.compile(r"\$\{(\w+)\[[@*]\]\}")
+SET_U = re.compile(r"(?m)^\s*set\s+(?:-[A-Za-z]*u|-o\s+nounset)")
+# "# portable: never empty: a b (why)": arrays a script always fills before use.
+NEVER_EMPTY = re.compile(r"#\s*portable:\s*never empty:\s*([\w ]+)")
+ALLOW = re.compile(r"#\s*portable:\s*\S")
+
+
+def host_shell_scripts():
+    """Every file that the host runs with sh or bash: by its #! line."""
+    found = []
+    for top in ("tools", "tests", ".ci"):
+        for dirpath, dirnames, filenames in os.walk(os.path.join(ROOT, top)):
+            dirnames[:] = [d for d in dirnames if d not in ("__pycache__", "corpus", "golden")]
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        first = f.readline()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if re.match(r"#!.*\b(?:ba)?sh\b", first):
+                    found.append(path)
+    return sorted(found)
+
+
+def makefiles():
+    return [os.path.join(ROOT, "Makefile"), os.path.join(ROOT, "tests", "unit", "Makefile.inc")]
+
+
+def strip_comment(line):
+    """The code of a shell line: a # that starts a word starts a comment
+    ('$#' and '${#a[@]}' do not)."""
+    return re.sub(r"(?:^|\s)#.*$", "", line)
+
+
+def shell_lines(path):
+    """(number, code, allowed) of each line the shell runs. For a Makefile,
+    only recipe lines and $(shell ...) calls are shell."""
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    is_make = os.path.basename(path) in ("Makefile", "Makefile.inc")
+    out = []
+    for i, line in enumerate(lines):
+        allowed = bool(ALLOW.search(line) or (i and ALLOW.search(lines[i - 1])))
+        if is_make:
+            if line.startswith("\t"):
+                code = line
+            elif "$(shell" in line:
+                code = line[line.index("$(shell"):]
+            else:
+                continue
+            code = re.sub(r"(?:^|\s)#.*$", "", code)
+        else:
+            code = strip_comment(line)
+        out.append((i + 1, code, allowed))
+    return out
+
+
+def lint(path, rules, arrays=False):
+    """["file:line: what (the portable way)"] for each rule broken in path."""
+    rel = os.path.relpath(path, ROOT)
+    problems = []
+    set_u = False
+    never_empty = set()
+    if arrays:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        set_u = bool(SET_U.search(text))
+        for m in NEVER_EMPTY.finditer(text):
+            never_empty.update(m.group(1).split())
+    for number, code, allowed in shell_lines(path):
+        if allowed:
+            continue
+        for what, rx, instead in rules:
+            if re.search(rx, code):
+                problems.append("%s:%d: %s (instead: %s): %s" % (rel, number, what, instead,
+                                                                   code.strip()))
+        if set_u:
+            rest = GUARDED_ARRAY.sub("", code)
+            for m in ARRAY_EXPANSION.finditer(rest):
+                if m.group(1) in never_empty:
+                    continue
+                problems.append('%s:%d: "${%s[@]}" under set -u: an error when empty in bash '
+                                '< 4.4 (instead: ${%s[@]+"${%s[@]}"}, or "# portable: never '
+                                'empty: %s" where it cannot be): %s'
+                                % (rel, number, m.group(1), m.group(1), m.group(1), m.group(1),
+                                   code.strip()))
+    return problems
+
+
+class ShellLint(unittest.TestCase):
+    def test_it_finds_the_host_scripts(self):
+        names = {os.path.relpath(p, ROOT) for p in host_shell_scripts()}
+        for script in ("tools/setup", "tools/run-qemu", "tools/run-bochs", "tools/mkkargs",
+                       "tools/mkgrubcfg", "tools/bochs-screen", "tests/fuzz/run.sh", ".ci/run"):
+            self.assertIn(script, names)
+
+    def test_no_gnu_only_userland(self):
+        problems = []
+        for path in host_shell_scripts() + makefiles():
+            problems += lint(path, GNU_ONLY)
+        self.assertEqual(problems, [], "\n" + "\n".join(problems))
+
+    def test_no_bash_4_in_scripts(self):
+        problems = []
+        for path in host_shell_scripts():
+            problems += lint(path, BASH4, arrays=True)
+        self.assertEqual(problems, [], "\n" + "\n".join(problems))
+
+    def test_the_lint_catches_what_it_should(self):
+        # Each rule, on a line that breaks it: the lint is not vacuous.
+        samples = {
+            "sed -i without a suffix": "sed -i 's/a/b/' f",
+            "sed -r": "sed -r 's/a+/b/' f",
+            "GNU BRE \\+ \\? \\| in sed": r"sed 's/a\+/b/' f",
+            "grep -P": "grep -oP '\\d+' f",
+            "readlink -f": 'here=$(readlink -f "$0")',
+            "stat -c": "stat -c %s f",
+            "date -d or %N": "date +%s%N",
+            "mktemp -p/--tmpdir/--suffix": "mktemp -p /tmp",
+            "xargs -r": "find . | xargs -r rm",
+            "find -printf": "find . -printf '%p'",
+            "cp --parents": "cp --parents a/b c",
+            "timeout": "timeout 5 qemu-system-i386",
+            "nproc": "make -j$(nproc)",
+            "head with a negative count": "head -n -1 f",
+            "du -b": "du -sb f",
+            "sort -V": "sort -V f",
+            "base64 -w": "base64 -w0 f",
+            "tac": "tac f",
+            "truncate": "truncate -s 1M f",
+            "stty -F": "stty -F /dev/pts/1 raw",
+            "echo -e": "echo -e 'a\\tb'",
+            "/proc": "cat /proc/cpuinfo",
+            "declare -A/-n/-g": "declare -A seen",
+            "mapfile/readarray": "mapfile -t lines < f",
+            "${v,,} / ${v^^}": 'x=${name,,}',
+            "|&": "make |& tee log",
+            "&>>": "make &>> log",
+            "negative array index": 'last=${a[-1]}',
+            "coproc": "coproc cat",
+            "globstar": "shopt -s globstar",
+            "${v@Q} transformations": 'echo ${v@Q}',
+            "wait -n": "wait -n",
+            "test -v": "[[ -v name ]]",
+            "case fall-through ;& ;;&": "  a) x ;;&",
+            "bash 5 variables": "echo $EPOCHSECONDS",
+            "brace expansion with a step": "echo {1..9..2}",
+            "printf %(...)T": "printf '%(%s)T'",
+        }
+        rules = {what: rx for what, rx, _ in GNU_ONLY + BASH4}
+        self.assertEqual(sorted(samples), sorted(rules))
+        for what, line in samples.items():
+            self.assertRegex(line, rules[what], what)
+        # ... and passes the portable forms.
+        for line in ("sed -i.bak 's/a/b/' f", "sed -E 's/a+/b/' f", "grep -E 'a|b' f",
+                     "set timeout=0", 'echo "${#line}"', "[ $# -eq 2 ]",
+                     "stty raw -echo < \"$pty\"", "dd if=/dev/null of=f bs=1 seek=9 count=0"):
+            for what, rx in rules.items():
+                self.assertNotRegex(strip_comment(line), rx, (what, line))
+
+    def test_the_array_rule(self):
+        work = tempfile.mkdtemp(prefix="faultline-lint-")
+        self.addCleanup(shutil.rmtree, work, True)
+        path = os.path.join(work, "s")
+        with open(path, "w") as f:
+            f.write('#!/usr/bin/env bash\nset -eu\na=()\necho "${a[@]}"\n'
+                    'echo ${a[@]+"${a[@]}"}\necho "${#a[@]}"\n'
+                    'echo "${b[*]}"  # portable: b is never empty\n'
+                    '# portable: never empty: c d (filled above)\necho "${c[@]}" "${d[*]}"\n'
+                    'echo "${e[@]}"\n')
+        problems = lint(path, BASH4, arrays=True)
+        self.assertEqual([p.split(":")[1] for p in problems], ["4", "10"], problems)
+
+
 if __name__ == "__main__":
     unittest.main()
