@@ -20,6 +20,7 @@ from unittest import mock
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import engines  # noqa: E402
+import grub_iso  # noqa: E402
 import host  # noqa: E402
 from engines import kvm  # noqa: E402
 
@@ -75,6 +76,37 @@ class KvmOnOtherHosts(unittest.TestCase):
             self.assertIn("not x86", engines.get("kvm").unavailable())
             with self.assertRaises(engines.base.ToolError):
                 engines.get("kvm").check("x86_64")
+
+
+class NoBiosGrub(unittest.TestCase):
+    """ARM64 hosts and macOS have no BIOS GRUB packaged: make all builds the
+    kernels and no ISOs. What needs an ISO (Bochs, the QEMU GRUB boots) is
+    skipped in one line each, and the -kernel boots still run."""
+
+    def test_what_is_missing_is_named(self):
+        with mock.patch.object(grub_iso, "mkrescue", return_value=None), \
+                mock.patch.object(grub_iso, "platform_dir", return_value=None):
+            why = grub_iso.bios_grub_missing()
+        self.assertIn("grub-mkrescue", why)
+        self.assertIn("i386-pc", why)
+        self.assertEqual(len(why.splitlines()), 1)
+
+    def test_bochs_is_unavailable_and_the_matrix_skips_the_iso_boots(self):
+        sys.path.insert(0, os.path.join(ROOT, "tests"))
+        import boot_matrix as bm
+        why = "this host has no BIOS GRUB (test)"
+        with mock.patch.object(grub_iso, "bios_grub_missing", return_value=why):
+            self.assertIn(why, engines.get("bochs").unavailable())
+            skipped = []
+            column = bm.build_cases(["i386", "x86_64"], "qemu", None, skipped)
+            kept = bm.without_iso_cases(column, "qemu", grub_iso.bios_grub_missing(), skipped)
+        self.assertTrue(any(c.boot == "iso" for c in column))
+        self.assertFalse(any(c.boot == "iso" for c in kept))
+        self.assertEqual(len(kept), len([c for c in column if c.boot != "iso"]))
+        self.assertEqual(len(skipped), 1)
+        self.assertRegex(skipped[0], r"^SKIP qemu: \d+ GRUB ISO cases not booted: .*\(test\)")
+        # With GRUB, nothing changes.
+        self.assertIs(bm.without_iso_cases(column, "qemu", None, []), column)
 
 
 class HostTools(unittest.TestCase):

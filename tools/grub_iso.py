@@ -60,6 +60,19 @@ def platform_dir():
     return None
 
 
+def bios_grub_missing():
+    """None where the build makes its GRUB ISOs (as the Makefile decides:
+    grub-mkrescue, the i386-pc modules, xorriso), else one line saying what
+    is missing. ARM hosts and macOS have no BIOS GRUB packaged."""
+    missing = [what for what, have in (("grub-mkrescue", mkrescue()),
+                                       ("the i386-pc modules", platform_dir()),
+                                       ("xorriso", shutil.which("xorriso"))) if not have]
+    if not missing:
+        return None
+    return ("this host has no BIOS GRUB (%s), so the build makes no ISOs "
+            "(tools/setup says what to install)" % ", ".join(missing))
+
+
 def check_tools():
     """ToolError naming the first thing grub-mkrescue needs and is missing."""
     if mkrescue() is None:

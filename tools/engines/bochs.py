@@ -24,6 +24,7 @@ import tempfile
 import time
 
 from . import base
+import grub_iso
 
 BOCHSRC = os.path.join(base.REPO_ROOT, "bochsrc")
 # The BIOS images bochsrc names (in bios_dir()), and Debian's packages for them.
@@ -130,6 +131,12 @@ class Bochs(base.Engine):
 
     def __init__(self):
         self._version = None
+
+    def unavailable(self):
+        # Bochs boots faultline only from the GRUB ISO: where the build can
+        # make none (ARM hosts, macOS), there is nothing for it to boot.
+        why = grub_iso.bios_grub_missing()
+        return why and "Bochs boots only the GRUB ISO, and " + why
 
     def version(self):
         if self._version is None:
