@@ -109,6 +109,38 @@ class NoBiosGrub(unittest.TestCase):
         self.assertIs(bm.without_iso_cases(column, "qemu", None, []), column)
 
 
+class GitWorktree(unittest.TestCase):
+    """In a git worktree (or submodule) .git is a file naming the real git
+    directory. tools/handout took the tree for one without git and copied
+    that file: the handout then was the developer's repository, and
+    `handout --git` committed the handout onto the developer's branch."""
+
+    def test_handout_lists_no_git_file(self):
+        import importlib.machinery
+        import importlib.util
+        if shutil.which("git") is None:
+            self.skipTest("git is not installed")
+        work = tempfile.mkdtemp(prefix="faultline-wt-")
+        self.addCleanup(shutil.rmtree, work, True)
+        repo, tree = os.path.join(work, "repo"), os.path.join(work, "tree")
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+        os.makedirs(repo)
+        with open(os.path.join(repo, "a.c"), "w") as f:
+            f.write("int a;\n")
+        for cmd in (["git", "init", "-q"], ["git", "add", "a.c"], ["git", "commit", "-qm", "a"],
+                    ["git", "worktree", "add", "-q", tree]):
+            subprocess.run(cmd, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        self.assertTrue(os.path.isfile(os.path.join(tree, ".git")))
+        loader = importlib.machinery.SourceFileLoader(
+            "handout_for_test", os.path.join(ROOT, "tools", "handout"))
+        spec = importlib.util.spec_from_loader(loader.name, loader)
+        handout = importlib.util.module_from_spec(spec)
+        loader.exec_module(handout)
+        self.assertEqual(handout.tree_files(tree), ["a.c"])
+
+
 class HostTools(unittest.TestCase):
     """Which nm, size, linker and GDB the tools use on a host that is not x86."""
 
