@@ -56,6 +56,19 @@ else
 endif
 export NM
 
+# A build without one of its tools stops at once, naming them, instead of at
+# the first recipe that needs one. (macOS: Homebrew's llvm is keg-only, so
+# llvm-objcopy and llvm-nm are not on PATH until its bin/ is.)
+on_path = $(shell command -v $(1) 2>/dev/null)
+ifneq ($(ARCH),)
+  ifneq ($(filter $(ARCH_GOALS),$(ALL_GOALS)),)
+    MISSING_TOOLS := $(strip $(foreach t,$(KCC) $(LD) $(OBJCOPY) $(NM) $(NASM),$(if $(call on_path,$(t)),,$(t))))
+    ifneq ($(MISSING_TOOLS),)
+      $(error TOOLCHAIN=$(TOOLCHAIN) needs $(MISSING_TOOLS), not found on PATH: run tools/setup (macOS: PATH="$$(brew --prefix llvm)/bin:$$PATH"))
+    endif
+  endif
+endif
+
 # Quiet by default ("CC kernel/kmain.c"); make V=1 prints whole commands.
 ifeq ($(V),1)
   Q :=
@@ -102,14 +115,14 @@ OBJS      := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS_C)) \
 # (macOS), `all` builds the kernels and says in one line that the ISOs are
 # skipped: QEMU -kernel boots need none.
 GRUB_MODULES := $(shell cat tools/grub-modules)
-GRUB_BIN     := $(firstword $(shell command -v grub-mkrescue grub2-mkrescue 2>/dev/null))
+GRUB_BIN     := $(firstword $(foreach t,grub-mkrescue grub2-mkrescue,$(call on_path,$(t))))
 GRUB_DIR     := $(firstword $(wildcard /usr/lib/grub/i386-pc /usr/share/grub/i386-pc))
 GRUB_MKRESCUE = $(GRUB_BIN) -d $(GRUB_DIR) \
                 --install-modules="$(GRUB_MODULES)" --fonts= --locales= --themes=
-HAVE_GRUB    := $(and $(GRUB_BIN),$(GRUB_DIR),$(shell command -v xorriso 2>/dev/null))
+HAVE_GRUB    := $(and $(GRUB_BIN),$(GRUB_DIR),$(call on_path,xorriso))
 NO_GRUB      := no BIOS GRUB here (grub-mkrescue for i386-pc, xorriso): the ISOs, make run's \
                 GRUB menu and Bochs need it; QEMU -kernel boots do not (tools/run-scenario, \
-                make run ACCEL=kvm). tools/setup says what to install
+                make run, which then boots with -kernel). tools/setup says what to install
 
 .PHONY: all kernel iso run run-bochs debug-bochs debug help clean test unit-test setup \
         screenshots golden-update fuzz flake-check bench compile-commands conformance
@@ -213,9 +226,14 @@ endif
 # QEMU's -kernel needs an ELF32: x86_64's relabelled copy.
 QEMU_IMAGE = $(if $(filter x86_64,$(ARCH)),$(BUILD)/faultline-qemu.elf,$(KERNEL))
 
+# Where there is no BIOS GRUB (ARM hosts, macOS) TCG boots with -kernel too:
+# the same kernel and command line, without the GRUB menu.
 run: kernel
 ifeq ($(ACCEL),kvm)
 	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm --view $(VIEW)
+else ifeq ($(HAVE_GRUB),)
+	@echo "make: no BIOS GRUB here: QEMU boots the kernel itself (-kernel)$(if $(RUN_CMDLINE),,; no GRUB menu: the kernel lists the scenarios, SCENARIO=name boots one)"
+	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW)
 else ifeq ($(RUN_CMDLINE),)
 	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
 	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL) --view $(VIEW)

@@ -75,7 +75,9 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
+import engines  # noqa: E402
 import faultline_scenarios as fs  # noqa: E402
+import host  # noqa: E402
 from engines import bochs  # noqa: E402
 
 LESSONS = os.path.join(ROOT, "lessons")
@@ -372,7 +374,9 @@ def run_interactive(block, session, result):
                 if missing:
                     result.failures.append("%s: %s does not exist" % (where, missing))
                     return
-                cmd = ["gdb", "-nx", "-batch"] + words[1:] + gdb_batch(session + ["kill"])
+                # The lesson's `gdb`, as a learner on this host runs it: a GDB
+                # that knows x86 (gdb-multiarch on ARM, x86_64-elf-gdb on macOS).
+                cmd = [host.gdb_tool() or "gdb", "-nx", "-batch"] + words[1:] + gdb_batch(session + ["kill"])
                 p = subprocess.run(cmd, cwd=ROOT, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    timeout=GDB_TIMEOUT)
@@ -446,11 +450,33 @@ def lesson_plan(path):
     return plan, problems
 
 
+# A command block that boots one of these engines is not run where the
+# engine cannot run (engines/*.py unavailable(): Bochs without a BIOS GRUB
+# to make its ISO, KVM off x86 Linux): it is reported as skipped, and why.
+ENGINE_WORDS = (("bochs", re.compile(r"\b(?:run-bochs|debug-bochs)\b|--emulator[ =]bochs\b")),
+                ("kvm", re.compile(r"\bACCEL=kvm\b|--emulator[ =]kvm\b")))
+
+
+def unavailable_engine(command):
+    """Why this command block cannot run on this host, or None."""
+    for name, rx in ENGINE_WORDS:
+        if rx.search(command.text):
+            why = engines.get(name).unavailable()
+            if why:
+                return why
+    return None
+
+
 def run_lesson(path):
-    """Run a lesson's command blocks in order; [(where, failures)]."""
+    """Run a lesson's command blocks in order; [(where, failures, why not
+    run or None)]."""
     outcomes = []
     plan, _ = lesson_plan(path)
     for command, session, expects in plan:
+        why = unavailable_engine(command)
+        if why:
+            outcomes.append((command.where(), [], why))
+            continue
         result = Result()
         try:
             if command.marker == "run":
@@ -462,7 +488,7 @@ def run_lesson(path):
             result.failures.append("%s: %s: %s" % (command.where(), type(exc).__name__, exc))
         for e in expects:
             check_expectation(e, command, result)
-        outcomes.append((command.where(), result.failures))
+        outcomes.append((command.where(), result.failures, None))
     return outcomes
 
 
@@ -554,9 +580,11 @@ class Lessons(unittest.TestCase):
     def test_commands_and_their_output(self):
         ran = 0
         for f, outcomes in sorted(self.results.items()):
-            for where, failures in outcomes:
-                ran += 1
+            for where, failures, why_not in outcomes:
                 with self.subTest(block=where):
+                    if why_not:
+                        self.skipTest(why_not)
+                    ran += 1
                     self.assertEqual(failures, [], "\n".join(failures))
         self.assertGreater(ran, 20)
         print("\n%d command blocks in %.1f s" % (ran, self.seconds), file=sys.stderr)

@@ -16,7 +16,7 @@ SETUP = os.path.join(ROOT, "tools", "setup")
 CAPABILITIES = {
     "assembler": ("nasm",),
     "emulator": ("qemu-system-x86", "qemu"),
-    "debugger": ("gdb", "x86_64-elf-gdb"),
+    "debugger": ("gdb", "gdb-multiarch", "x86_64-elf-gdb"),
     "clang and ld.lld": ("lld",),
     "git": ("git",),
     "ISO tools": ("xorriso", "libisoburn"),
@@ -48,6 +48,31 @@ class Setup(unittest.TestCase):
                 for what, names in CAPABILITIES.items():
                     self.assertTrue(any(n in packages for n in names), (what, packages))
 
+    def test_every_platform_on_arm64_too(self):
+        for platform in ("debian", "ubuntu-22.04", "ubuntu-24.04", "fedora", "arch", "macos"):
+            with self.subTest(platform=platform):
+                status, out = setup("--platform", platform, "--machine", "aarch64", "--list")
+                self.assertEqual(status, 0, out)
+                self.assertIn("host CPU aarch64", out)
+                packages = [l for l in out.splitlines() if not l.startswith("setup:")]
+                for what, names in CAPABILITIES.items():
+                    self.assertTrue(any(n in packages for n in names), (what, packages))
+
+    def test_debian_on_arm64_has_no_bios_grub_and_an_x86_gdb(self):
+        # grub-pc-bin is built for amd64 and i386 only: asking apt for it on
+        # arm64 would fail the whole install. The host gdb there is ARM's.
+        status, out = setup("--platform", "debian", "--machine", "aarch64", "--list")
+        packages = [l for l in out.splitlines() if not l.startswith("setup:")]
+        self.assertNotIn("grub-pc-bin", packages)
+        self.assertNotIn("gdb", packages)
+        self.assertIn("gdb-multiarch", packages)
+        self.assertIn("no BIOS GRUB package", out)
+        status, out = setup("--platform", "debian", "--machine", "x86_64", "--list")
+        packages = [l for l in out.splitlines() if not l.startswith("setup:")]
+        self.assertIn("grub-pc-bin", packages)
+        self.assertIn("gdb", packages)
+        self.assertNotIn("host CPU", out)
+
     def test_detects_from_os_release(self):
         for text, want in (('ID=debian\nVERSION_ID="12"\n', "debian"),
                            ('ID=ubuntu\nVERSION_ID="22.04"\n', "ubuntu-22.04"),
@@ -73,6 +98,9 @@ class Setup(unittest.TestCase):
         status, out = setup("--bogus")
         self.assertEqual(status, 2)
         self.assertIn("unknown option '--bogus'", out)
+        status, out = setup("--machine")
+        self.assertEqual(status, 2)
+        self.assertIn("--machine needs a CPU name", out)
 
     def test_faked_platform_without_its_tools(self):
         # --check for a platform whose package tool this host lacks says so.

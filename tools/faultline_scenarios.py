@@ -26,11 +26,11 @@ The kernel's side of the contract (see kernel/kmain.c, kernel/fault_report.c):
 import json
 import os
 import re
-import shutil
 import subprocess
 from functools import lru_cache
 
 import engines
+import host
 from engines import base
 from engines import qemu as engines_qemu
 # Re-exported: the runner library's callers use these through this module.
@@ -906,11 +906,9 @@ def symbol_function(symbol):
 
 
 def nm_tool():
-    """$NM, else nm (GNU binutils), else llvm-nm: both read x86 ELF on any host."""
-    for tool in (os.environ.get("NM"), "nm", "llvm-nm"):
-        if tool and shutil.which(tool):
-            return tool
-    return None
+    """$NM, else the nm of the Makefile's default toolchain (GNU nm with gcc,
+    llvm-nm with clang), else the other one: tools/host.py."""
+    return host.nm_tool()
 
 
 @lru_cache(maxsize=16)

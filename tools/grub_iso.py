@@ -12,7 +12,10 @@ import subprocess
 
 from engines.base import ToolError
 
-GRUB_PLATFORM_DIR = "/usr/lib/grub/i386-pc"
+# Found as the Makefile finds them: Debian and Arch call the tool
+# grub-mkrescue, Fedora grub2-mkrescue; the BIOS modules are in one of these.
+MKRESCUE_NAMES = ("grub-mkrescue", "grub2-mkrescue")
+PLATFORM_DIRS = ("/usr/lib/grub/i386-pc", "/usr/share/grub/i386-pc")
 _GRUB_PLAIN_WORD = re.compile(r"^[A-Za-z0-9_=.,:/+@%-]+$")
 
 
@@ -40,16 +43,53 @@ def grub_modules():
         return " ".join(f.read().split())
 
 
+def mkrescue():
+    """grub-mkrescue or grub2-mkrescue, whichever is installed; or None."""
+    for name in MKRESCUE_NAMES:
+        if shutil.which(name):
+            return name
+    return None
+
+
+def platform_dir():
+    """The BIOS (i386-pc) GRUB modules' directory, or None. ARM hosts and
+    macOS have none packaged: only QEMU's -kernel boots work there."""
+    for d in PLATFORM_DIRS:
+        if os.path.isdir(d):
+            return d
+    return None
+
+
+def bios_grub_missing():
+    """None where the build makes its GRUB ISOs (as the Makefile decides:
+    grub-mkrescue, the i386-pc modules, xorriso), else one line saying what
+    is missing. ARM hosts and macOS have no BIOS GRUB packaged."""
+    missing = [what for what, have in (("grub-mkrescue", mkrescue()),
+                                       ("the i386-pc modules", platform_dir()),
+                                       ("xorriso", shutil.which("xorriso"))) if not have]
+    if not missing:
+        return None
+    return ("this host has no BIOS GRUB (%s), so the build makes no ISOs "
+            "(tools/setup says what to install)" % ", ".join(missing))
+
+
 def check_tools():
     """ToolError naming the first thing grub-mkrescue needs and is missing."""
-    for tool, pkg in (("grub-mkrescue", "grub-common grub-pc-bin"),
-                      ("xorriso", "xorriso"), ("mformat", "mtools")):
+    if mkrescue() is None:
+        raise ToolError("grub-mkrescue not found (needed for --boot iso): run tools/setup")
+    for tool in ("xorriso", "mformat"):
         if shutil.which(tool) is None:
-            raise ToolError("%s not found (needed for --boot iso): "
-                            "sudo apt-get install %s" % (tool, pkg))
-    if not os.path.isdir(GRUB_PLATFORM_DIR):
-        raise ToolError("%s not found (needed for --boot iso): "
-                        "sudo apt-get install grub-pc-bin" % GRUB_PLATFORM_DIR)
+            raise ToolError("%s not found (needed for --boot iso): run tools/setup" % tool)
+    if platform_dir() is None:
+        raise ToolError("no BIOS GRUB modules (%s; needed for --boot iso): run tools/setup "
+                        "(there are none for ARM hosts and macOS: use --boot kernel)"
+                        % " or ".join(PLATFORM_DIRS))
+
+
+def mkrescue_command(iso, root):
+    """The grub-mkrescue argv that makes iso from the directory root."""
+    return [mkrescue(), "-o", iso, root, "--install-modules=" + grub_modules(),
+            "--fonts=", "--locales=", "--themes=", "-d", platform_dir()]
 
 
 def make_iso(elf, cmdline, workdir):
@@ -63,10 +103,8 @@ def make_iso(elf, cmdline, workdir):
     with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w") as f:
         f.write(grub_cfg(cmdline))
     iso = os.path.join(workdir, "faultline.iso")
-    cmd = ["grub-mkrescue", "-o", iso, root,
-           "--install-modules=" + grub_modules(),
-           "--fonts=", "--locales=", "--themes=", "-d", GRUB_PLATFORM_DIR]
-    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    check_tools()
+    proc = subprocess.run(mkrescue_command(iso, root), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT)
     if proc.returncode != 0 or not os.path.exists(iso):
         tail = proc.stdout.decode("utf-8", "replace").strip().splitlines()[-5:]

@@ -18,6 +18,11 @@
 # Environment: CLANG (default clang), FUZZ_CFLAGS (extra compiler flags),
 # FUZZ_KEEP_CORPUS=1 (keep the scratch corpus of the previous run instead of
 # starting again from the seeds).
+#
+# libFuzzer is a runtime that comes with clang on Linux (Debian:
+# libclang-rt-dev). Apple's clang on macOS ships none: there the run is one
+# SKIP line and "0 passed, 0 failed" (Homebrew's llvm has the runtime).
+# Written for bash 3.2 (macOS's /bin/bash) too.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 
@@ -26,6 +31,7 @@ case "$SECONDS_PER_TARGET" in
   ''|*[!0-9]*) echo "run.sh: SECONDS must be a whole number, not '$SECONDS_PER_TARGET'" >&2; exit 2 ;;
 esac
 [ $# -gt 0 ] && shift
+# portable: never empty: ALL_TARGETS TARGETS CFLAGS
 ALL_TARGETS=(cmdline format exceptions)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 
@@ -66,7 +72,29 @@ if ! command -v "$CLANG" >/dev/null 2>&1; then
   exit 1
 fi
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+# Can this clang link a fuzzer at all? A target that builds nothing else
+# tells a missing runtime apart from a broken target. (FAULTLINE_HOST_OS
+# fakes uname -s for the tests.)
+host_os=${FAULTLINE_HOST_OS:-$(uname -s)}
+printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+  'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+  > "$OUT/probe.c"
+if ! "$CLANG" "${CFLAGS[@]}" ${EXTRA_CFLAGS[@]+"${EXTRA_CFLAGS[@]}"} -o "$OUT/probe" "$OUT/probe.c" \
+     >"$OUT/probe.log" 2>&1; then
+  if [ "$host_os" = Darwin ]; then
+    echo "SKIP fuzz: $CLANG has no libFuzzer runtime (Apple's clang ships none; Homebrew's llvm has it: put \$(brew --prefix llvm)/bin first in PATH)"
+    echo "0 passed, 0 failed"
+    exit 0
+  fi
+  echo "FAIL fuzz: $CLANG cannot link -fsanitize=fuzzer,address,undefined: is libclang_rt.fuzzer installed (Debian: libclang-rt-dev; tools/setup)? See $OUT/probe.log"
+  echo "0 passed, ${#TARGETS[@]} failed"
+  exit 1
+fi
+
+# LeakSanitizer runs on Linux; elsewhere asking for it stops ASan at start.
+leaks=0
+[ "$host_os" = Linux ] && leaks=1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=$leaks}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 for t in "${TARGETS[@]}"; do
@@ -78,7 +106,7 @@ for t in "${TARGETS[@]}"; do
   bin="$OUT/fuzz_$t"
   log="$OUT/fuzz_$t.log"
   # shellcheck disable=SC2086
-  if ! "$CLANG" "${CFLAGS[@]}" "${EXTRA_CFLAGS[@]}" -o "$bin" "tests/fuzz/fuzz_$t.c" $srcs \
+  if ! "$CLANG" "${CFLAGS[@]}" ${EXTRA_CFLAGS[@]+"${EXTRA_CFLAGS[@]}"} -o "$bin" "tests/fuzz/fuzz_$t.c" $srcs \
        >"$OUT/fuzz_$t.build.log" 2>&1; then
     cat "$OUT/fuzz_$t.build.log"
     echo "FAIL fuzz_$t: build failed (is libclang_rt.fuzzer installed? see $OUT/fuzz_$t.build.log)"
@@ -103,7 +131,7 @@ for t in "${TARGETS[@]}"; do
 
   execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
   artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
-  corpus_size=$(find "$corpus" -type f | wc -l)
+  corpus_size=$(find "$corpus" -type f | wc -l | tr -d ' ')   # BSD wc pads with blanks
   if [ "$status" -eq 0 ] && [ -z "$artifact" ]; then
     echo "PASS fuzz_$t: ${execs:-?} executions in ${SECONDS_PER_TARGET} s, corpus $corpus_size inputs"
     passed=$((passed + 1))

@@ -24,10 +24,12 @@ import tempfile
 import time
 
 from . import base
+import grub_iso
 
 BOCHSRC = os.path.join(base.REPO_ROOT, "bochsrc")
-ROMS = (("/usr/share/bochs/BIOS-bochs-latest", "bochsbios"),
-        ("/usr/share/bochs/VGABIOS-lgpl-latest", "vgabios"))
+# The BIOS images bochsrc names (in bios_dir()), and Debian's packages for them.
+ROMS = (("BIOS-bochs-latest", "bochsbios"), ("VGABIOS-lgpl-latest", "vgabios"))
+LINUX_BIOS_DIR = "/usr/share/bochs"
 TRIPLE_FAULT = re.compile(r"3rd \(\d+\) exception with no resolution")
 
 # The debugger script of a headless run: continue; when Bochs stops (a
@@ -44,6 +46,22 @@ VGA_RC = 'c\nwritemem "%s" 0x%x %d\nquit\n'
 # processes (a lock file), each holding the lock until its server listens.
 START_LOCK = os.path.join(tempfile.gettempdir(), "faultline-bochs-start.lock")
 RFB_LISTENING = "listening for connections on port"
+
+
+def bios_dir():
+    """Where the BIOS images bochsrc loads from $BXSHARE are: BXSHARE when
+    set, else where Bochs's built-in default points: /usr/share/bochs
+    (Debian, Fedora, Arch), or the share/ beside the bochs program (Homebrew,
+    from its Cellar). For the check before a boot."""
+    places = [os.environ.get("BXSHARE"), LINUX_BIOS_DIR]
+    program = shutil.which("bochs")
+    if program:
+        prefix = os.path.dirname(os.path.dirname(os.path.realpath(program)))
+        places.append(os.path.join(prefix, "share", "bochs"))
+    for d in places:
+        if d and os.path.exists(os.path.join(d, ROMS[0][0])):
+            return d
+    return LINUX_BIOS_DIR
 
 
 def kargs_iso(build_dir):
@@ -114,18 +132,29 @@ class Bochs(base.Engine):
     def __init__(self):
         self._version = None
 
+    def unavailable(self):
+        # Bochs boots faultline only from the GRUB ISO: where the build can
+        # make none (ARM hosts, macOS), there is nothing for it to boot.
+        why = grub_iso.bios_grub_missing()
+        return why and "Bochs boots only the GRUB ISO, and " + why
+
     def version(self):
         if self._version is None:
             self._version = "Bochs (version unknown)"
-            try:
-                out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "bochs"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, timeout=10).stdout
-                m = re.match(r"(\d+\.\d+(?:\.\d+)?)", out)
+            # Debian's package version; elsewhere (no dpkg) the banner Bochs
+            # prints before it parses its options: "Bochs x86 Emulator 2.7".
+            for cmd, rx in ((["dpkg-query", "-W", "-f=${Version}", "bochs"],
+                             r"(\d+\.\d+(?:\.\d+)?)"),
+                            (["bochs", "--help"], r"Bochs x86 Emulator (\d+\.\d+(?:\.\d+)?)")):
+                try:
+                    out = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True, timeout=10).stdout
+                except (OSError, subprocess.TimeoutExpired):
+                    continue
+                m = re.search(rx, out) if cmd[0] == "bochs" else re.match(rx, out)
                 if m:
                     self._version = "Bochs %s" % m.group(1)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+                    break
         return self._version
 
     def check(self, arch, boot="iso", build_dir=None, kernel=None):
@@ -135,9 +164,12 @@ class Bochs(base.Engine):
                                  % base.show_path(kargs_iso(build_dir)))
         if shutil.which("bochs") is None:
             raise base.ToolError("bochs not found: %s" % base.setup_hint())
-        for path, pkg in ROMS:
+        for name, pkg in ROMS:
+            path = os.path.join(bios_dir(), name)
             if not os.path.exists(path):
-                raise base.ToolError("%s not found: sudo apt-get install %s" % (path, pkg))
+                how = ("sudo apt-get install %s" % pkg) if shutil.which("apt-get") \
+                    else base.setup_hint()
+                raise base.ToolError("%s not found: %s" % (path, how))
         if not os.path.exists(kargs_iso(build_dir)):
             raise base.ToolError("%s not found: build it with `make ARCH=%s`"
                                  % (base.show_path(kargs_iso(build_dir)), arch))

@@ -14,6 +14,11 @@ this witness can show:
     shows is KVM's software, not the CPU's microcode.
 provider() says which one is here; the version string names it.
 
+/dev/kvm can open and still be of no use: on an ARM64 Linux host it is the
+ARM hypervisor, which runs ARM guests only, and KVM exists only on Linux
+(macOS has HVF, which this engine does not drive). So the host comes first:
+host_problem() refuses anything but Linux on x86 before the device is tried.
+
 Evidence of a triple fault: KVM stops the vCPU and returns KVM_EXIT_SHUTDOWN
 (8) from KVM_RUN (Linux Documentation/virt/kvm/api.rst); QEMU logs it with
 the trace point kvm_run_exit ("reason 8") and then stops (-no-reboot). QEMU's
@@ -30,6 +35,7 @@ import platform
 import re
 
 from .qemu import Qemu, qemu_version
+import host
 
 KVM_DEVICE = "/dev/kvm"
 KVM_GET_API_VERSION = 0xAE00          # _IO(KVMIO, 0x00), Linux include/uapi/linux/kvm.h
@@ -53,6 +59,21 @@ def provider(sys_module=SYS_MODULE):
         if os.path.isdir(os.path.join(sys_module, module)):
             return module, short, what
     return "unknown", "unknown", "an unidentified KVM module"
+
+
+def host_problem(system=None, machine=None):
+    """None when this host's KVM could run an x86 guest, else one line
+    saying why not (default: this host's platform.system() and machine())."""
+    system = system or platform.system()
+    machine = machine or platform.machine()
+    if system != "Linux":
+        return ("KVM is Linux's hypervisor and this host runs %s: use QEMU's TCG "
+                "(--emulator qemu), which runs x86 guests on any host" % system)
+    if not host.is_x86(machine):
+        return ("this host's CPU is %s, not x86: its %s runs %s guests only; use QEMU's "
+                "TCG (--emulator qemu), which runs x86 guests on any host"
+                % (machine, KVM_DEVICE, machine))
+    return None
 
 
 def device_problem(path=KVM_DEVICE):
@@ -103,9 +124,14 @@ class Kvm(Qemu):
         return provider()[1]
 
     def unavailable(self):
-        if self._problem is False:
-            self._problem = device_problem()
-        return self._problem and "KVM: " + self._problem
+        # The host first: an ARM host's /dev/kvm opens and answers, but for
+        # ARM guests. (Asked each time: it is cheap, and tests fake it.)
+        problem = host_problem()
+        if problem is None:
+            if self._problem is False:
+                self._problem = device_problem()
+            problem = self._problem
+        return problem and "KVM: " + problem
 
     def log_args(self, log_file):
         return super().log_args(log_file) + ["-trace", "kvm_run_exit"]

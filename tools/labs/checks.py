@@ -185,7 +185,7 @@ def run_host(program, root=ROOT):
     """("ok", {key: value}) or ("missing" | "bad", reason)."""
     cc = os.environ.get("HOST_CC") or ("gcc" if shutil.which("gcc") else "cc")
     if shutil.which(cc) is None:
-        return "missing", "no host C compiler (%s): sudo apt-get install gcc" % cc
+        return "missing", "no host C compiler (%s): run tools/setup (Debian: gcc; macOS: xcode-select --install)" % cc
     out_dir = tempfile.mkdtemp(prefix="faultline-grade-")
     try:
         src = os.path.join(out_dir, "check.c")
