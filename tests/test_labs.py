@@ -4,7 +4,10 @@ For every lab n, `tools/handout --lab n` makes a tree that builds on both
 arches, in which `tools/grade --lab n` scores below full marks with at least
 one BAD (and exits non-zero), and in which no line of lab n's solution
 appears anywhere. On this tree, `tools/grade` scores full marks on every lab.
-Also: the marker parser on small texts, --tar and --git.
+Also: the marker parser on small texts, --tar and --git. Every wrong
+solution of the catalogue (lessons/labs/mutants/) costs points with a hint
+that names it (MutantCatalogue), and every symptom that a lab's "If it goes
+wrong" promises is what those wrong solutions really show (LabSymptoms).
 
 The five handouts are built and graded in parallel, QEMU only; run alone:
   python3 -m unittest tests.test_labs -v

@@ -362,6 +362,11 @@ def source_text(root=ROOT):
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         if proc.returncode == 0:
             names = [n for n in proc.stdout.decode().split("\0") if n]
+        else:                               # no git: every file there
+            names = [f for f in NAME_FILES if os.path.isfile(os.path.join(root, f))]
+            for top in NAME_DIRS:
+                for dirpath, _dirs, files in os.walk(os.path.join(root, top)):
+                    names += [os.path.relpath(os.path.join(dirpath, f), root) for f in files]
         parts = []
         for rel in names:
             try:
