@@ -4,7 +4,10 @@ For every lab n, `tools/handout --lab n` makes a tree that builds on both
 arches, in which `tools/grade --lab n` scores below full marks with at least
 one BAD (and exits non-zero), and in which no line of lab n's solution
 appears anywhere. On this tree, `tools/grade` scores full marks on every lab.
-Also: the marker parser on small texts, --tar and --git.
+Also: the marker parser on small texts, --tar and --git. Every wrong
+solution of the catalogue (lessons/labs/mutants/) costs points with a hint
+that names it (MutantCatalogue), and every symptom that a lab's "If it goes
+wrong" promises is what those wrong solutions really show (LabSymptoms).
 
 The five handouts are built and graded in parallel, QEMU only; run alone:
   python3 -m unittest tests.test_labs -v
@@ -18,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 from importlib.machinery import SourceFileLoader
@@ -363,9 +367,34 @@ _add_lab_tests()
 # --------------------------------------------------------------------------
 
 try_mutant = load_tool(os.path.join(ROOT, "tools", "try-mutant"), "faultline_try_mutant")
-from labs import mutants  # noqa: E402
+from labs import mutants, symptoms  # noqa: E402
 
 MIN_MUTANTS = 6
+_graded = None
+
+
+def graded_catalogue():
+    """Every mutant of the catalogue, graded once for MutantCatalogue and
+    LabSymptoms both: {path: try_mutant() result}, with the evidence boots
+    the labs' texts ask of each mutant (tools/labs/symptoms.py)."""
+    global _graded
+    if _graded is None:
+        try:
+            items = symptoms.all_items()
+        except symptoms.SymptomError:
+            items = []              # LabSymptoms.test_markers_parse says why
+        catalogue = mutants.catalogue()
+        jobs = os.cpu_count() or 1
+        start = time.monotonic()
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            runs = pool.map(lambda m: try_mutant.try_mutant(
+                m, evidence=symptoms.evidence_for(m, items)), catalogue)
+            _graded = {m.path: r for m, r in zip(catalogue, runs)}
+        boots = [b for r in _graded.values() for b in (r.get("evidence") or {}).values()]
+        print("\n%d mutants graded, %d evidence boots (%.1f s of them), in %.1f s"
+              % (len(_graded), len(boots), sum(b.get("seconds") or 0 for b in boots),
+                 time.monotonic() - start), file=sys.stderr)
+    return _graded
 
 
 class MutantCatalogue(unittest.TestCase):
@@ -377,11 +406,7 @@ class MutantCatalogue(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        catalogue = mutants.catalogue()
-        jobs = os.cpu_count() or 1
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            for m, r in zip(catalogue, pool.map(try_mutant.try_mutant, catalogue)):
-                cls.results[m.path] = r
+        cls.results = graded_catalogue()
 
     def test_every_lab_has_enough_mutants(self):
         for lab in LABS:
@@ -412,6 +437,153 @@ def _add_mutant_tests():
 
 
 _add_mutant_tests()
+
+
+# --------------------------------------------------------------------------
+# What the labs' texts say goes wrong, against the mutants' real runs
+# --------------------------------------------------------------------------
+
+class LabSymptoms(unittest.TestCase):
+    """Each bullet of a lab's "If it goes wrong" names the mutants that show
+    its symptom; its quotes of the grader are in their BAD lines, and its
+    claims about engines are what extra boots of the mutated trees showed
+    (tools/labs/symptoms.py). Issue 11, point 3: every symptom a lab text
+    promises is checked against a real run. Reuses MutantCatalogue's runs."""
+
+    def items(self, lab=None):
+        return [i for i in symptoms.all_items() if lab is None or i.lab == lab]
+
+    def test_markers_parse(self):
+        try:
+            found = symptoms.all_items()
+        except symptoms.SymptomError as exc:
+            self.fail(str(exc))
+        for lab in LABS:
+            self.assertTrue([i for i in found if i.lab == lab and i.bullet],
+                            "lab %d has no bullets under %r" % (lab, symptoms.SECTION))
+
+    def test_every_bullet_names_its_mutants(self):
+        problems = []
+        for item in self.items():
+            names = {m.name for m in mutants.catalogue(item.lab)}
+            if item.bullet and item.symptoms is None:
+                problems.append("%s: no <!-- symptom: ... --> marker" % item.where)
+            problems += ["%s: no mutant lab%d/%s" % (item.where, item.lab, n)
+                         for n in item.mutants() if n not in names]
+        self.assertEqual(problems, [], "\n".join(problems))
+
+    def test_advice_is_rare(self):
+        advice = [i.where for i in self.items() if i.symptoms == ()]
+        self.assertLessEqual(len(advice), len(LABS), "\n".join(advice))
+
+    def test_every_mutant_has_its_symptom_in_the_text(self):
+        """A mistake the grader catches is one a student can look up."""
+        for lab in LABS:
+            named = {n for i in self.items(lab) for n in (i.symptoms or ())}
+            missing = [m.name for m in mutants.catalogue(lab) if m.name not in named]
+            with self.subTest(lab=lab):
+                self.assertEqual(missing, [], "lab %d's text describes no symptom of %s"
+                                 % (lab, ", ".join(missing)))
+
+    def check_lab(self, lab):
+        results = graded_catalogue()
+        ran = {os.path.splitext(os.path.basename(p))[0]: r for p, r in results.items()
+               if mutants.load(p).lab == lab}
+        names = [m.name for m in mutants.catalogue(lab)]
+        problems = []
+        for item in self.items(lab):
+            problems += symptoms.item_problems(item, ran, names)
+        self.assertEqual(problems, [], "\n".join(problems))
+
+
+def _add_symptom_tests():
+    for lab in LABS:
+        def test(self, lab=lab):
+            self.check_lab(lab)
+        test.__name__ = "test_lab%d_promises_hold" % lab
+        setattr(LabSymptoms, test.__name__, test)
+
+
+_add_symptom_tests()
+
+
+class SymptomChecker(unittest.TestCase):
+    """tools/labs/symptoms.py on made-up texts and results: it finds a
+    broken promise (so LabSymptoms can fail)."""
+
+    TEXT = """# Lab 9
+
+## If it goes wrong
+
+- **The grader says `IDT[8] is ... after start-up`.** `df_gate()` and
+  `no_such_name_here` are names.
+  <!-- symptom: 01-a -->
+  <!-- graded: 01-a BAD only host -->
+  <!-- evidence: 01-a i386 bochs scenario=page_fault handlers=df
+       shows "3rd (11) exception" -->
+- **No marker here.**
+
+## Next
+"""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="faultline-symptoms-")
+        self.path = os.path.join(self.tmp, "lab9-x.md")
+        with open(self.path, "w") as f:
+            f.write(self.TEXT)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def result(self, hint, status_host="BAD", status_boot="GOOD", shown="3rd (11) exception"):
+        ev = symptoms.items(9, self.path)[0].evidence[0]
+        return {"01-a": {"proven": True, "tests": [
+            {"name": "lab9/host: df_gate", "status": status_host, "hint": hint},
+            {"name": "lab9/i386: page_fault", "status": status_boot,
+             "hint": "x" if status_boot == "BAD" else None}],
+            "evidence": {ev.key: {"summary": "triple fault", "log": shown}}}}
+
+    def problems(self, **kw):
+        first, second = symptoms.items(9, self.path)
+        return (symptoms.item_problems(first, self.result(**kw), ["01-a"]),
+                symptoms.item_problems(second, {}, ["01-a"]))
+
+    def test_parse(self):
+        first, second = symptoms.items(9, self.path)
+        self.assertEqual((first.symptoms, second.symptoms), (("01-a",), None))
+        self.assertEqual([(g.kind, g.selector) for g in first.graded], [("only", "host")])
+        ev = first.evidence[0]
+        self.assertEqual((ev.arch, ev.engine, ev.cmdline, ev.texts),
+                         ("i386", "bochs", "scenario=page_fault handlers=df",
+                          ("3rd (11) exception",)))
+        self.assertEqual(ev.scenario_kargs(), ("page_fault", "handlers=df"))
+        self.assertEqual(first.spans(), [("IDT[8] is ... after start-up", True),
+                                         ("df_gate()", False), ("no_such_name_here", False)])
+        with self.assertRaises(symptoms.SymptomError):
+            symptoms.parse_graded(["01-a", "sometimes"], "x")
+        with self.assertRaises(symptoms.SymptomError):
+            symptoms.parse_evidence(["01-a", "i386", "vbox", "scenario=x", "shows", "y"], "x")
+
+    def test_quotes(self):
+        self.assertTrue(symptoms.found("IDT[8] is ... after start-up",
+                                       ["IDT[8] is EMPTY\n after  start-up (read back)"]))
+        self.assertFalse(symptoms.found("IDT[8] is ... after start-up", ["IDT[8] is empty"]))
+
+    def test_a_kept_promise(self):
+        first, second = self.problems(hint="IDT[8] is empty after start-up")
+        self.assertEqual([p for p in first if "no_such_name_here" not in p], [])
+        self.assertEqual(len(second), 1)
+        self.assertIn("no <!-- symptom", second[0])
+
+    def test_broken_promises(self):
+        first, _ = self.problems(hint="IDT[8] holds a gate", status_boot="BAD",
+                                 shown="3rd (13) exception")
+        text = "\n".join(first)
+        self.assertIn("`IDT[8] is ... after start-up` (the symptom) is in no BAD line", text)
+        self.assertIn("expected BAD only among the host tests; also BAD: lab9/i386", text)
+        self.assertIn("shows no '3rd (11) exception'", text)
+        self.assertIn("`no_such_name_here` is in no BAD line", text)
+        self.assertNotIn("df_gate()", text)
 
 
 class Packaging(unittest.TestCase):

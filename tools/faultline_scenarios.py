@@ -960,8 +960,10 @@ RESULT_KEYS = ("arch", "emulator", "engine_version", "scenario", "kargs", "cmdli
 
 def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel",
                  timeout=None, emulator_args=None, build_dir=None, kernel=None,
-                 grace=0.0, machine=None):
+                 grace=0.0, machine=None, keep_log=False):
     """Boot one scenario on an engine and return the JSON-able result dict.
+    keep_log: add the engine's own log ("log"), e.g. for Bochs's
+    "3rd (N) exception" or QEMU's -d int lines.
 
     Raises ToolError for set-up problems (unknown or missing engine, build,
     tools) and ValueError for arguments an engine refuses.
@@ -977,7 +979,10 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
                      machine=machine, emulator_args=emulator_args,
                      timeout=timeout or engine.default_timeout, grace=grace)
     run = engine.run(spec)
-    return judge(engine, spec, run, scenario, kargs)
+    result = judge(engine, spec, run, scenario, kargs)
+    if keep_log:
+        result["log"] = run.get("log_text") or ""
+    return result
 
 
 def judge(engine, spec, run, scenario=None, kargs=None):

@@ -3,7 +3,8 @@
 Each module labN.py defines LAB (its title, handout text, lessons, time) and
 tests() -> [checks.Test]. tools/grade runs them; tools/handout cuts the
 solution regions out; the catalogue of wrong solutions that the grader must
-catch is in lessons/labs/mutants/labN/ (mutants.py).
+catch is in lessons/labs/mutants/labN/ (mutants.py), and what each lab's
+text says those mistakes look like is checked against them (symptoms.py).
 
     import labs
     labs.LABS[2]["title"]

@@ -39,6 +39,12 @@ def ist_setup_problem(result, ctx):
     if s.get("idt8_ist") not in (None, 1):
         return "IDT[8]'s IST field is %d: the CPU takes TSS.ist[%d], not IST1" % (
             s["idt8_ist"], s["idt8_ist"] - 1)
+    tss = fs.symbol_address("tss", ctx.get("symbols", {}).get("x86_64", []))
+    if s.get("tss") is not None and tss is not None and s["tss"] != tss:
+        # Then IST1 as read back is whatever lies at the wrong base + 0x24.
+        return ("TR's descriptor gives the TSS base 0x%x, but the TSS (symbol tss) is at "
+                "0x%x: the CPU takes IST1 from 0x%x, not from the TSS (make_tss_descriptor() "
+                "splits the base wrong)" % (s["tss"], tss, s["tss"] + 0x24))
     if s.get("tss") is not None and s.get("ist1") == 0:
         # RSP = 0: the first push goes to 0 - 8, which wraps to the top of
         # the address space (SDM Vol. 3A 6.14.5), where nothing is mapped.
