@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The lessons cannot rot: every command a lesson shows is run, and every
-output it shows is checked against the real output.
+"""The lessons cannot rot: every command a lesson (or a primer, in
+lessons/primers/) shows is run, and every output it shows is checked
+against the real output.
 
 The convention (documented for authors in lessons/README.md): an HTML comment
 on the line before a fenced block says what the block is.
@@ -114,8 +115,11 @@ def read(path):
 
 
 def lesson_files():
+    """The lessons' index, every lesson and the primers (lessons/primers/):
+    all are checked the same way."""
     files = [os.path.join(LESSONS, "README.md")]
     files += sorted(glob.glob(os.path.join(LESSONS, "[0-9][0-9]-*", "*.md")))
+    files += sorted(glob.glob(os.path.join(LESSONS, "primers", "*.md")))
     return [f for f in files if os.path.exists(f)]
 
 
