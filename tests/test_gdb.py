@@ -29,9 +29,12 @@ class MakeDebug(unittest.TestCase):
 
     def test_x86_64_stops_at_the_ist_stub_then_the_reporter(self):
         rc, out = gdb_session("x86_64", "scenario=stack_overflow", "continue",
-                              "info registers rsp", "continue", "bt 3", "print f->vector")
+                              "info registers rsp", "x/2i $pc", "continue", "bt 3",
+                              "print f->vector")
         self.assertEqual(rc, 0, out)
         self.assertRegex(out, r"Breakpoint 1, isr_stub_8 \(\)")
+        # Intel syntax, as in kernel/isr_stubs.inc and Bochs: not AT&T's "push $0x8"
+        self.assertRegex(out, r"=> 0x[0-9a-f]+ <isr_stub_8>:\s+push\s+0x8\n")
         self.assertRegex(out, r"rsp\s+0x[0-9a-f]+\s+0x[0-9a-f]+ <df_stack\+")   # on IST1
         self.assertRegex(out, r"#1 .* in exception_entry \(")
         self.assertRegex(out, r"\$1 = 8\b")
@@ -48,6 +51,7 @@ class MakeDebug(unittest.TestCase):
         with open(os.path.join(ROOT, "build", "i386", "gdbinit")) as f:
             init = f.read()
         self.assertIn("set architecture i386\n", init)
+        self.assertIn("set disassembly-flavor intel\n", init)
         self.assertIn("break df_task_entry", init)
         gdb_session("x86_64", "", "info breakpoints")
         with open(os.path.join(ROOT, "build", "x86_64", "gdbinit")) as f:

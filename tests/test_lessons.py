@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The lessons cannot rot: every command a lesson shows is run, and every
-output it shows is checked against the real output.
+"""The lessons cannot rot: every command a lesson (or a primer, in
+lessons/primers/) shows is run, and every output it shows is checked
+against the real output.
 
 The convention (documented for authors in lessons/README.md): an HTML comment
 on the line before a fenced block says what the block is.
@@ -87,6 +88,7 @@ LESSON_DIRS = (
     "06-stack-overflow-and-guard-pages", "07-tss-and-ist", "08-tss-and-task-gate",
     "09-reading-the-fault-screen", "10-debugging",
 )
+PRIMERS = ("segmentation.md", "gates.md", "paging.md")
 COMMAND_TIMEOUT = 120
 GDB_TIMEOUT = 60
 SHELL_LANGS = ("sh", "bash", "shell", "console", "shell-session")
@@ -114,8 +116,11 @@ def read(path):
 
 
 def lesson_files():
+    """The lessons' index, every lesson and the primers (lessons/primers/):
+    all are checked the same way."""
     files = [os.path.join(LESSONS, "README.md")]
     files += sorted(glob.glob(os.path.join(LESSONS, "[0-9][0-9]-*", "*.md")))
+    files += sorted(glob.glob(os.path.join(LESSONS, "primers", "*.md")))
     return [f for f in files if os.path.exists(f)]
 
 
@@ -523,6 +528,31 @@ class Lessons(unittest.TestCase):
         index = read(os.path.join(LESSONS, "README.md"))
         for d in LESSON_DIRS:
             self.assertIn("(%s/)" % d, index, "lessons/README.md does not link %s/" % d)
+
+    def test_the_primers_exist_and_are_linked(self):
+        """Each primer is in the lessons' index and the primers' own, and
+        lessons 01-03 link the primers where they first need them."""
+        index = read(os.path.join(LESSONS, "README.md"))
+        primers = read(os.path.join(LESSONS, "primers", "README.md"))
+        for p in PRIMERS:
+            self.assertTrue(os.path.isfile(os.path.join(LESSONS, "primers", p)), p)
+            self.assertIn("(primers/%s)" % p, index, "lessons/README.md does not link %s" % p)
+            self.assertIn("(%s)" % p, primers, "lessons/primers/README.md does not link %s" % p)
+        first_needed = {"01-booting": ("segmentation.md", "paging.md"),
+                        "02-exceptions-and-the-idt": ("gates.md", "segmentation.md"),
+                        "03-triple-fault": ("paging.md",)}
+        for lesson, needed in first_needed.items():
+            text = read(os.path.join(LESSONS, lesson, "README.md"))
+            for p in needed:
+                self.assertIn("(../primers/%s)" % p, text, "%s does not link %s" % (lesson, p))
+
+    def test_time_is_stated_near_the_top(self):
+        """A beginner sees how long a lesson or primer takes before starting."""
+        files = [os.path.join(LESSONS, d, "README.md") for d in LESSON_DIRS[:3]]
+        files += [os.path.join(LESSONS, "primers", p) for p in PRIMERS]
+        for f in files:
+            top = "\n".join(read(f).split("\n")[:12])
+            self.assertRegex(top, r"\*\*Time: about \d+ minutes", os.path.relpath(f, ROOT))
 
     def test_every_command_block_is_tagged(self):
         problems = []

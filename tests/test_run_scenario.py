@@ -988,6 +988,17 @@ class RunReport(unittest.TestCase):
                                   "df=safe: running\r\n")
         self.assertIn("TRIPLE FAULT", text)
         self.assertIn("QEMU TCG's own evidence:\n  Triple fault", text)
+        # The curses screen is gone by now: the report names the serial log
+        # and quotes the kernel's last lines from it (lesson 03 relies on it).
+        self.assertRegex(text, r"last lines on COM1 \(all of it in \S+/serial\):\n"
+                               r"  faultline x86_64: start-up: paging GDT TSS IDT ok\n"
+                               r"  faultline x86_64: scenario=page_fault handlers=none "
+                               r"df=safe: running$")
+
+    def test_triple_fault_with_nothing_on_com1(self):
+        text = self.report("qemu", "i386", log="Triple fault\n")
+        self.assertIn("TRIPLE FAULT", text)
+        self.assertNotIn("last lines on COM1", text)
 
     def test_died_while_starting_up(self):
         text = self.report("kvm", "i386", log="kvm_run_exit cpu_index 0, reason 8\n",
