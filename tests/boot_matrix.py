@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tools"))
 
+import chain as chains  # noqa: E402
 import engines  # noqa: E402
 import faultline_scenarios as fs  # noqa: E402
 import grub_iso  # noqa: E402
@@ -228,6 +229,7 @@ def check(case, result, symbols):
         if exp["failure"] not in (result.get("detail") or ""):
             problems.append("detail %r does not name %r" % (result.get("detail"),
                                                           exp["failure"]))
+    problems += chain_problems(case, result)
     if exp["outcome"] in ("triple_fault",) or exp.get("failure"):
         return problems
 
@@ -320,6 +322,36 @@ def check(case, result, symbols):
                 problems.append("sp=%s (from the back-linked TSS) not in the kernel "
                                 "stack or its guard page [0x%x, 0x%x)"
                                 % (result.get("sp"), kstack, top))
+    return problems
+
+
+def chain_problems(case, result):
+    """The chain the engine's own log shows (tools/chain.py) against the
+    manuals' rules (fs.expected_path), for every triple fault and caught
+    #DF; for a caught #DF also the kernel's own "path" line against the
+    engine's chain. KVM logs no exceptions; a known deviation changes what
+    happens, so both are left out."""
+    exp = case.expect
+    if case.config is None or case.emulator not in ("qemu", "bochs") or exp.get("deviations"):
+        return []
+    ends_in_df = exp["outcome"] == "caught" and exp.get("vector") == fs.DF_VECTOR
+    if exp["outcome"] != "triple_fault" and not ends_in_df:
+        return []
+    expected = fs.expected_path(case.scenario, *case.config)
+    if expected is None:
+        return []
+    got = (result.get("chain") or {}).get("path")
+    if got is None:
+        return ["no exception chain in %s's log (expected %s)" % (case.emulator, expected)]
+    problems = []
+    if chains.path_vectors(got) != chains.path_vectors(expected):
+        problems.append("chain %r in %s's log, the rules give %r" % (got, case.emulator, expected))
+    if ends_in_df:
+        said = [l.split(None, 1)[1] for l in (result.get("serial") or "").splitlines()
+                if l.startswith("path ")]
+        if not said or chains.path_vectors(said[0].strip()) != chains.path_vectors(got):
+            problems.append("the screen's path line %r is not what %s did: %r"
+                            % (said[0].strip() if said else None, case.emulator, got))
     return problems
 
 

@@ -534,7 +534,7 @@ class CommandLines(unittest.TestCase):
         for opt in ("-no-reboot", "-monitor", "-display"):
             self.assertIn(opt, cmd)
         self.assertEqual(cmd[cmd.index("-D") + 1], "/tmp/q.log")
-        self.assertEqual(cmd[cmd.index("-d") + 1], "cpu_reset,guest_errors")
+        self.assertEqual(cmd[cmd.index("-d") + 1], "cpu_reset,guest_errors,int")
         self.assertEqual(cmd[cmd.index("-serial") + 1], "stdio")
         self.assertEqual(cmd[cmd.index("-device") + 1], "isa-debug-exit,iobase=0xf4,iosize=0x04")
         self.assertEqual(cmd[cmd.index("-kernel") + 1], "k.elf")
@@ -713,7 +713,17 @@ class MatrixChecks(unittest.TestCase):
         line = ("FAULTLINE-RESULT outcome=caught arch=i386 scenario=stack_overflow "
                 "handlers=all df=safe vector=8 name=#DF error_code=0x0 stack=df-task "
                 "ip=0x102049 sp=0x109fe8 handler_sp=0x108db4 cr2=0x109fe4")
-        self.assertEqual(self.check(name, self.result(line)), [])
+        # The engine's chain (tools/chain.py) and the screen's path line.
+        path = "#PF -> frame push faults: #PF = #DF"
+        chain = {"path": path, "steps": []}
+        serial = "path    %s\n%s\n" % (path, line)
+        self.assertEqual(self.check(name, self.result(line, chain=chain, serial=serial)), [])
+        for m in ({"chain": None}, {"chain": {"path": "#PF -> no gate: #GP = #DF"}},
+                  {"serial": "path    #PF -> no gate: #GP = #DF\n%s\n" % line},
+                  {"serial": line + "\n"}):
+            with self.subTest(mutation=m):
+                self.assertNotEqual(self.check(name, self.result(
+                    line, **dict({"chain": chain, "serial": serial}, **m))), [])
         mutations = [
             {"outcome": "triple_fault"}, {"outcome": "timeout"}, {"vector": 14},
             {"name": "#PF"}, {"stack": "kernel"}, {"error_code": "0x8"},
@@ -722,11 +732,12 @@ class MatrixChecks(unittest.TestCase):
         ]
         for m in mutations:
             with self.subTest(mutation=m):
-                self.assertNotEqual(self.check(name, self.result(line, **m)), [])
+                self.assertNotEqual(self.check(name, self.result(
+                    line, **dict({"chain": chain, "serial": serial}, **m))), [])
         for key, value in (("arch", "x86_64"), ("scenario", "page_fault"),
                            ("handlers", "df"), ("df", "stack")):
             with self.subTest(field=key):
-                r = self.result(line)
+                r = self.result(line, chain=chain, serial=serial)
                 r["fields"] = dict(r["fields"], **{key: value})
                 self.assertNotEqual(self.check(name, r), [])
 
@@ -759,8 +770,15 @@ class MatrixChecks(unittest.TestCase):
     def test_triple_fault_case(self):
         name = "qemu/x86_64/page_fault handlers=none df=safe"
         good = {"outcome": "triple_fault", "scenario_started": True,
-                "setup": {"guards": {"kernel": (0x10d000, False)}}}
+                "setup": {"guards": {"kernel": (0x10d000, False)}},
+                "chain": {"path": "#PF -> no gate: #GP = #DF -> raised: #GP -> shutdown"}}
         self.assertEqual(self.bm.check(self.cases[name], good, self.symbols), [])
+        # The chain in the engine's log must be the one the rules give.
+        for chain in (None, {"path": "#PF -> no gate: #GP = #DF"},
+                      {"path": "#PF -> frame push faults: #PF = #DF -> no gate: #GP -> shutdown"}):
+            with self.subTest(chain=chain):
+                self.assertIn("chain", " ".join(self.bm.check(
+                    self.cases[name], dict(good, chain=chain), self.symbols)))
         # A guard page left mapped shows in what the kernel read back.
         mapped = dict(good, setup={"guards": {"kernel": (0x10d000, False),
                                               "ist1": (0x10a000, True)}})
@@ -994,6 +1012,24 @@ class RunReport(unittest.TestCase):
                                r"  faultline x86_64: start-up: paging GDT TSS IDT ok\n"
                                r"  faultline x86_64: scenario=page_fault handlers=none "
                                r"df=safe: running$")
+
+    def test_triple_fault_tells_the_chain(self):
+        # QEMU's -d int log of a real x86_64 stack_overflow df=stack boot
+        # (tests/fixtures/chain): the steps, worded with the rules.
+        with open(os.path.join(HERE, "fixtures", "chain",
+                               "qemu-x86_64-stack_overflow-df_stack.log")) as f:
+            log = f.read()
+        text = self.report("qemu", "x86_64", log=log)
+        self.assertIn("how it came to this, step by step (QEMU TCG's log", text)
+        self.assertRegex(text, r"\n  #PF at \S+ writing 0x10efe0\b")
+        self.assertIn("\n  -> delivering #PF: pushing its frame faulted (#PF at 0x10efd8", text)
+        self.assertIn("-> #DF (page fault, then page fault: Table 6-5)", text)
+        self.assertIn("\n  -> delivering #DF: pushing its frame faulted (#PF) -> triple fault: "
+                      "shutdown", text)
+
+    def test_kvm_tells_no_chain(self):
+        text = self.report("kvm", "x86_64", log="kvm_run_exit cpu_index 0, reason 8\n")
+        self.assertNotIn("step by step", text)
 
     def test_triple_fault_with_nothing_on_com1(self):
         text = self.report("qemu", "i386", log="Triple fault\n")

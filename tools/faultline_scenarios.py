@@ -29,6 +29,7 @@ import re
 import subprocess
 from functools import lru_cache
 
+import chain as chains
 import engines
 import host
 from engines import base
@@ -806,11 +807,13 @@ def parse_setup(serial):
 # Lines of QEMU's register dumps (after "CPU Reset"): "EAX=...", "ES =0000 ...",
 # "XMM00=...", "CPU Reset (CPU 0)". What is left is worth showing a person.
 _REGISTER_DUMP = re.compile(r"^\s*[A-Z][A-Z0-9]*\s*[= ]")
+# -d int's own lines: the chain's material (tools/chain.py), not news.
+_INT_LOG = re.compile(r"^(check_exception |\s*\d+: v=|Servicing hardware INT=)")
 
 
 def interesting_log_lines(log_text):
     return [l for l in (log_text or "").splitlines()
-            if l.strip() and not _REGISTER_DUMP.match(l)]
+            if l.strip() and not _REGISTER_DUMP.match(l) and not _INT_LOG.match(l)]
 
 
 def classify(fields, timed_out, exit_status=None, triple_fault=None, failure=None,
@@ -1057,9 +1060,47 @@ def judge(engine, spec, run, scenario=None, kargs=None):
         "detail": detail,
         "command": run["command"],
     }
+    result["chain"] = exception_chain(engine, run, outcome, symbols)
     if symbol_note:
         result["symbol_note"] = symbol_note
     return result
+
+
+# Scenarios whose chain the plain model below does not describe: an IRQ,
+# an IDT entry emptied on purpose, a TSS cut short, a fault in the reporter.
+CHAIN_MODEL_SKIPS = ("timer_irq", "missing_gate", "invalid_tss", "nested_fault")
+
+
+def expected_path(scenario, handlers, df):
+    """The "path" the manuals' rules give for a scenario in a configuration
+    (tools/chain.py model_path), or None where the model does not apply."""
+    if scenario in CHAIN_MODEL_SKIPS or scenario not in SCENARIOS:
+        return None
+    first = SCENARIOS[scenario]["vector"]
+    if scenario == "stack_overflow":
+        first = 14
+    if first is None:
+        return None
+    present = {"all": lambda v: True, "df": lambda v: v == DF_VECTOR,
+               "none": lambda v: False}[handlers]
+    return chains.model_path(first, present, scenario == "stack_overflow", df == "safe")
+
+
+def exception_chain(engine, run, outcome, symbols):
+    """What the engine's own log says led to a triple fault, or to the #DF
+    the kernel caught: {"path": the fault screen's notation, "steps": one
+    line each, symbolized}. None when the engine logs no exceptions (KVM) or
+    nothing led anywhere (tools/chain.py)."""
+    events = engine.chain_events(run)
+    if not events:
+        return None
+    steps = chains.chain(events) if outcome == "triple_fault" else \
+        chains.chain_to_delivery(events, DF_VECTOR)
+    if not steps:
+        return None
+    where = chains.stack_regions(symbols)
+    return {"path": chains.path(steps),
+            "steps": chains.describe(steps, lambda ip: symbolize(ip, symbols), where)}
 
 
 def dumps(obj, indent=None):

@@ -115,6 +115,11 @@ class Engine:
     def failure(self, run):
         return None
 
+    def chain_events(self, run):
+        """The exception events the engine logged (tools/chain.py), or None
+        when it logs none."""
+        return None
+
     def provider(self):
         """What stands behind the engine where that changes what it does
         (KVM: which hypervisor module); None when nothing does."""

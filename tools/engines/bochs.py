@@ -24,6 +24,7 @@ import tempfile
 import time
 
 from . import base
+import chain
 import grub_iso
 
 BOCHSRC = os.path.join(base.REPO_ROOT, "bochsrc")
@@ -32,10 +33,12 @@ ROMS = (("BIOS-bochs-latest", "bochsbios"), ("VGABIOS-lgpl-latest", "vgabios"))
 LINUX_BIOS_DIR = "/usr/share/bochs"
 TRIPLE_FAULT = re.compile(r"3rd \(\d+\) exception with no resolution")
 
-# The debugger script of a headless run: continue; when Bochs stops (a
-# triple-fault panic, the kernel's shutdown port, or our SIGINT once the
-# result line is in), dump the registers and quit.
-HEADLESS_RC = "c\nr\nquit\n"
+# The debugger script of a headless run: report every exception and
+# interrupt ("show dbg_all": bx_dbg_exception's "Exception 0x0e ... occurred"
+# lines, the chain of a triple fault, tools/chain.py); continue; when Bochs
+# stops (a triple-fault panic, the kernel's shutdown port, or our SIGINT
+# once the result line is in), dump the registers and quit.
+HEADLESS_RC = "show dbg_all\nc\nr\nquit\n"
 VGA_RC = 'c\nwritemem "%s" 0x%x %d\nquit\n'
 
 # Bochs 2.7's rfb display binds a port from 5900 up with SO_REUSEADDR and only
@@ -249,6 +252,11 @@ class Bochs(base.Engine):
         reset_on_triple_fault=1, or a PANIC (a stop in the debugger) when 0."""
         m = TRIPLE_FAULT.search(run.get("log_text") or "")
         return m.group(0) if m else None
+
+    def chain_events(self, run):
+        """The debugger's "show dbg_all" lines and the log's shutdown state
+        (tools/chain.py)."""
+        return chain.parse_bochs(run.get("stderr_text") or "", run.get("log_text") or "")
 
 
 ENGINE = Bochs()

@@ -23,6 +23,7 @@ import tempfile
 import time
 
 from . import base
+import chain
 import grub_iso
 
 BINARIES = {"i386": "qemu-system-i386", "x86_64": "qemu-system-x86_64"}
@@ -57,8 +58,10 @@ class Qemu(base.Engine):
     order = 10
     accel = "tcg"
     default_machine = "pc"
-    # -d: what QEMU's own log records. cpu_reset holds "Triple fault".
-    log_items = "cpu_reset,guest_errors"
+    # -d: what QEMU's own log records. cpu_reset holds "Triple fault"; int
+    # every exception raised and every delivery begun, with the registers:
+    # the chain that led to a triple fault (tools/chain.py).
+    log_items = "cpu_reset,guest_errors,int"
     # Bytes on stderr that mean the engine itself broke down mid-boot: the
     # boot stops at once instead of waiting for its timeout.
     failure_marker = None
@@ -298,6 +301,12 @@ class Qemu(base.Engine):
             if "Triple fault" in line:
                 return line.strip()
         return None
+
+    def chain_events(self, run):
+        """-d int's check_exception and delivery lines (tools/chain.py)."""
+        if "int" not in self.log_items.split(","):
+            return None
+        return chain.parse_qemu(run.get("log_text") or "")
 
 
 def _drain(stream):
