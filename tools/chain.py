@@ -273,6 +273,7 @@ def _steps(events, end):
             pair_rule(step["during"], step["vector"])
         if e["kind"] == "deliver":          # a software interrupt started it
             step["became"] = e["vector"]
+            step["started_by_delivery"] = True
         else:
             for nxt in seq[j + 1:] + [terminal]:
                 if nxt["kind"] == "deliver":
@@ -395,6 +396,8 @@ def describe(steps, symbolize=None, where=None):
             (name(nxt) if nxt is not None else "?")
         if step["during"] is None:
             text = step["name"]
+            if step.get("started_by_delivery") and step["vector"] == 3:
+                text += " (int3)"
             if step["ip"] is not None:
                 text += " at %s" % (symbolize(step["ip"]) or "0x%x" % step["ip"])
             if step["vector"] == PAGE_FAULT and step["cr2"] is not None:
