@@ -72,6 +72,30 @@ def run_debugger(arch, mode, walk=None, cmdline=None, typed=""):
     return result
 
 
+def steps_in_order(test, out, name, before):
+    """Each numbered comment of tools/bochs/NAME.rc.in is printed, in order,
+    and step N's words come before the output named in before[N]."""
+    with open(os.path.join(ROOT, "tools", "bochs", name + ".rc.in")) as f:
+        text = f.read()
+    steps = re.findall(r"(?m)^# (\d+)\. (.*)$", text)
+    test.assertTrue(steps)
+    at = 0
+    for number, words in steps:
+        where = out.find("[walk %s.01] %s. %s" % (number, number, words.strip()), at)
+        test.assertGreaterEqual(where, 0, "step %s missing or out of order" % number)
+        at = where
+        if number in before:
+            test.assertLess(where, out.index(before[number], where), "step %s" % number)
+
+
+def note_printed(test, out):
+    """The reset-vector note, right after Bochs's "Next at t=0" line."""
+    after = out[out.index("Next at t=0"):]
+    test.assertRegex(after, r"^Next at t=0\n.*jmpf.*\n[0-9a-f]+: \[note\.01\] Bochs stopped at "
+                     r"the CPU's reset vector, f000:fff0 \(the line above: not a prompt\)\.")
+    test.assertIn("Ctrl-C stops it at a <bochs:N> prompt.", after)
+
+
 class Walkthroughs(unittest.TestCase):
     def test_i386_task_gate(self):
         out, serial, log = run_debugger("i386", "walk", "i386-task-gate")
@@ -93,6 +117,10 @@ class Walkthroughs(unittest.TestCase):
         self.assertTrue(sym["recurse"] <= eip < sym["recurse"] + 0x100, hex(eip))
         self.assertRegex(out, r"GDT\[0x0020\]=32-Bit TSS \(Busy\)")       # now both busy
         self.assertNotRegex(log, bochs.TRIPLE_FAULT)
+        note_printed(self, out)
+        steps_in_order(self, out, "i386-task-gate",
+                       {"1": "(0) Magic breakpoint", "2": "IDT[0x08]=Task Gate",
+                        "4": "(df_task_entry+0)", "6": "<df_tss+0>"})
 
     def test_x86_64_ist(self):
         out, serial, log = run_debugger("x86_64", "walk", "x86_64-ist")
@@ -123,6 +151,10 @@ class Walkthroughs(unittest.TestCase):
         rsp = int(m.group(1) + m.group(2), 16)
         self.assertTrue(sym["kernel_stack"] - 0x100 <= rsp < sym["kernel_stack"], hex(rsp))
         self.assertRegex(out, r"\| STACK 0x[0-9a-f]+ \[0x00000000:0x[0-9a-f]+\] \(recurse\+")
+        note_printed(self, out)
+        steps_in_order(self, out, "x86_64-ist",
+                       {"1": "(0) Magic breakpoint", "2": "IDT[0x08]=64-Bit Interrupt Gate",
+                        "5": "(isr_stub_8+0): push", "6": "| STACK"})
 
     def triple_fault(self, arch):
         out, serial, log = run_debugger(arch, "walk", "triple-fault")
@@ -135,6 +167,9 @@ class Walkthroughs(unittest.TestCase):
         self.assertIn("physical address not available for linear 0x%016x" % sym["kernel_stack"], out)
         gate = "32-Bit Interrupt Gate" if arch == "i386" else "64-Bit Interrupt Gate"
         self.assertIn("IDT[0x08]=%s" % gate, out)
+        note_printed(self, out)
+        steps_in_order(self, out, "triple-fault",
+                       {"1": "(0) Magic breakpoint", "2": "IDT[0x08]=", "4": "PTE:"})
 
     def test_triple_fault_i386(self):
         self.triple_fault("i386")
@@ -155,6 +190,8 @@ class DebugBochs(unittest.TestCase):
                                         cmdline="scenario=page_fault handlers=df break=on",
                                         typed="c\nc\n")
         self.assertIn("(0) Magic breakpoint", out)
+        note_printed(self, out)
+        self.assertIn("It stops at the magic breakpoint (break=on) or a breakpoint.", out)
         after_break = out[out.index("(0) Magic breakpoint"):]
         self.assertRegex(after_break, r"^(?:.*\n){1,2}.*\(scenario_page_fault\+[0-9a-f]+\): mov ")
         self.assertRegex(after_break, r"Breakpoint \d+, .*\n.*\n?.*\(%s\+0\)" % df_entry_hit)
