@@ -196,7 +196,7 @@ class TarSource(ArchiveSource):
             members = self.tar.getmembers()
         except (tarfile.TarError, OSError, EOFError, ValueError) as exc:
             raise SubmissionError("the tarball %s does not unpack: %s"
-                                  % (os.path.basename(path), exc))
+                                  % (os.path.basename(path), " ".join(str(exc).split())[:160]))
         for m in members:
             if m.isdir():
                 continue
