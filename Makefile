@@ -297,8 +297,12 @@ compile-commands:
 
 # Classroom labs (lessons/labs/): make handout LAB=n writes the student tree
 # of lab n to build/handout/labN/ (tools/handout; HANDOUT_ARGS="--tar f.tgz",
-# "--git"); make grade [LAB=n] builds both arches and grades (tools/grade).
-.PHONY: handout grade
+# "--git"); make grade [LAB=n] builds both arches and grades (tools/grade);
+# make grade-class LAB=n SUBMISSIONS=dir grades a class pristinely
+# (tools/grade-class); make gradescope LAB=n writes Gradescope's autograder
+# zip (tools/gradescope). The GitHub Classroom workflows are in
+# tools/classroom/ (lessons/INSTRUCTORS.md).
+.PHONY: handout grade grade-class gradescope
 LAB_NUMBERS := 1 2 3 4 5
 check_lab = $(if $(filter $(LAB),$(LAB_NUMBERS)),,$(error $(if $(LAB),LAB=$(LAB) is not a lab,LAB is not set): use LAB=1..5 (lessons/labs/README.md)))
 
@@ -309,6 +313,15 @@ handout:
 grade:
 	$(if $(LAB),$(check_lab))
 	tools/grade $(if $(LAB),--lab $(LAB)) $(if $(EMULATOR),--emulator $(EMULATOR)) $(GRADE_ARGS)
+
+grade-class:
+	$(check_lab)
+	$(if $(SUBMISSIONS),,$(error SUBMISSIONS is not set: a directory of submissions, one per student))
+	tools/grade-class --lab $(LAB) $(SUBMISSIONS) $(GRADE_ARGS)
+
+gradescope:
+	$(check_lab)
+	tools/gradescope --lab $(LAB)
 
 # PNGs of the real screens (QEMU screendump) for the lessons: lessons/screenshots/
 screenshots:
@@ -359,6 +372,10 @@ help:
 	@echo "                  EMULATOR=qemu|bochs|kvm|both): GOOD/BAD per test, a score,"
 	@echo "                  build/grade.json"
 	@echo "  handout         LAB=n: the student tree of lab n, in build/handout/labN/"
+	@echo "  grade-class     LAB=n SUBMISSIONS=dir: grade every submission in dir over a"
+	@echo "                  pristine copy of this tree, one per CPU at a time: build/class/labN/"
+	@echo "                  gradebook.csv and a JSON per student (GRADE_ARGS=\"--rev TAG\")"
+	@echo "  gradescope      LAB=n: Gradescope's autograder, build/gradescope/labN.zip"
 	@echo "  fuzz            libFuzzer on the pure C code, FUZZ_SECONDS per target (default 60)"
 	@echo "  flake-check     the boot matrix 3 times (FLAKE_ARGS), listing changed results"
 	@echo "  screenshots     PNGs of the real screens into lessons/screenshots/"
@@ -386,8 +403,12 @@ help:
 	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
 	@echo "  FLAKE_ARGS=\"-n 3\"              (flake-check) runs, --emulator, --filter"
 	@echo "  BENCH_ARGS=\"--reps 5\"          (bench) --reps N, --skip-matrix"
-	@echo "  LAB=1..5                       (handout, grade) lessons/labs/README.md"
-	@echo "  HANDOUT_ARGS, GRADE_ARGS       (handout) --tar FILE, --git; (grade) --emulator"
+	@echo "  LAB=1..5                       (handout, grade, grade-class, gradescope)"
+	@echo "                                 lessons/labs/README.md"
+	@echo "  HANDOUT_ARGS, GRADE_ARGS       (handout) --tar FILE, --git; (grade) --emulator,"
+	@echo "                                 --group; (grade-class) --rev, --jobs, --out"
+	@echo "  SUBMISSIONS=dir                (grade-class) one entry per student: directories,"
+	@echo "                                 tarballs, zips, git repositories"
 	@echo ""
 	@echo "Headless, one scenario, JSON out:"
 	@echo "  tools/run-scenario --arch x86_64 --scenario stack_overflow --kargs df=stack"

@@ -9,6 +9,10 @@ text says those mistakes look like is checked against them (symptoms.py).
     import labs
     labs.LABS[2]["title"]
     labs.tests(2)
+    labs.groups(2)          # ("x86_64", "host")
+
+What a submission may change, and grading it against a pristine tree:
+labs/pristine.py.
 """
 
 import importlib
@@ -45,6 +49,13 @@ def tests(n=None):
         if n is None or n == number:
             out += module.tests()
     return out
+
+
+def groups(n):
+    """Lab n's test groups, in order: the arches its boot tests run on, and
+    "host" for its host tests (tools/grade --group; one GitHub Classroom
+    step each)."""
+    return tuple(dict.fromkeys(t.arch for t in tests(n)))
 
 
 def __getattr__(name):

@@ -11,6 +11,7 @@ Python 3 standard library only.
 """
 
 import os
+import signal
 import subprocess
 import shutil
 import tempfile
@@ -19,6 +20,31 @@ import faultline_scenarios as fs
 import engines
 
 ROOT = fs.REPO_ROOT
+
+# Every build and compile the grader runs is bounded: a student's file can
+# make the compiler wait forever (an #include of a FIFO, say).
+BUILD_TIMEOUT = float(os.environ.get("FAULTLINE_BUILD_TIMEOUT") or 300)
+COMPILE_TIMEOUT = float(os.environ.get("FAULTLINE_COMPILE_TIMEOUT") or 60)
+
+
+def run_bounded(cmd, timeout, cwd=None, env=None):
+    """Run cmd, stdout and stderr together, in its own process group, for at
+    most timeout seconds. Returns (exit status, text); the status is None when
+    the time ran out, and then the whole group (make's compilers too) is
+    killed, not only cmd."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate()
+        return None, out.decode("utf-8", "replace")
+    return proc.returncode, out.decode("utf-8", "replace")
 
 
 def lesson(slug):
@@ -196,20 +222,18 @@ def run_host(program, root=ROOT):
                 "-I" + os.path.join(root, "arch", program.include, "include")]
                + ["-D" + d for d in program.defines]
                + ["-o", exe, src] + [os.path.join(root, s) for s in program.sources])
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT)
-        if proc.returncode != 0:
-            return "bad", "%s does not build on the host: %s" % (
-                program.name, first_error(proc.stdout.decode("utf-8", "replace")))
-        try:
-            run = subprocess.run([exe], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, timeout=10)
-        except subprocess.TimeoutExpired:
+        status, text = run_bounded(cmd, COMPILE_TIMEOUT)
+        if status is None:
+            return "bad", "%s: the host compiler did not finish within %g s" % (
+                program.name, COMPILE_TIMEOUT)
+        if status != 0:
+            return "bad", "%s does not build on the host: %s" % (program.name, first_error(text))
+        status, text = run_bounded([exe], 10)
+        if status is None:
             return "bad", "%s did not return within 10 s" % program.name
-        text = run.stdout.decode("utf-8", "replace")
-        if run.returncode != 0:
+        if status != 0:
             return "bad", "the %s checker crashed (status %d): %s" % (
-                program.name, run.returncode, text.strip().splitlines()[-1:] or "")
+                program.name, status, text.strip().splitlines()[-1:] or "")
         out = {}
         for line in text.split("\n"):
             if "\t" in line:
