@@ -771,7 +771,7 @@ class MatrixChecks(unittest.TestCase):
         name = "qemu/x86_64/page_fault handlers=none df=safe"
         good = {"outcome": "triple_fault", "scenario_started": True,
                 "setup": {"guards": {"kernel": (0x10d000, False)}},
-                "chain": {"path": "#PF -> no gate: #GP = #DF -> raised: #GP -> shutdown"}}
+                "chain": {"path": "#PF -> no gate: #GP = #DF -> delivery raised: #GP -> shutdown"}}
         self.assertEqual(self.bm.check(self.cases[name], good, self.symbols), [])
         # The chain in the engine's log must be the one the rules give.
         for chain in (None, {"path": "#PF -> no gate: #GP = #DF"},

@@ -305,7 +305,7 @@ def path(steps):
     for step in steps[1:]:
         why = "no gate" if step["vector"] in (10, 11, 12, 13) and step["error_code"] is not None \
             and step["error_code"] & 0x2 else \
-            "frame push faults" if step["vector"] == PAGE_FAULT else "raised"
+            "frame push faults" if step["vector"] == PAGE_FAULT else "delivery raised"
         out += " -> %s: %s" % (why, step["name"])
         if step["became"] == "shutdown":
             out += " -> shutdown"

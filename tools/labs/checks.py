@@ -114,8 +114,13 @@ def describe(result):
         return early
     outcome = result["outcome"]
     if outcome == "triple_fault":
-        return "triple fault (%s: %s)" % (engines.get(result["emulator"]).title,
+        said = "triple fault (%s: %s)" % (engines.get(result["emulator"]).title,
                                            result.get("evidence"))
+        path = (result.get("chain") or {}).get("path")
+        if path:
+            # What the engine's own log shows led there (tools/chain.py).
+            said += "; the chain in its log: %s" % path
+        return said
     if outcome == "timeout":
         return result.get("detail") or "no result line: the kernel hung"
     if outcome == "caught":
