@@ -207,8 +207,9 @@ $(ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 $(KARGS_ISO): $(KERNEL) tools/mkgrubcfg tools/grub-modules
 	$(call make_iso,$@,--kargs-floppy)
 
-# make run [SCENARIO=name] [KARGS="..."] [ACCEL=kvm]: with a scenario, an ISO
-# whose only job is to boot that command line at once; without, the menu ISO.
+# make run [SCENARIO=name] [KARGS="..."] [ACCEL=kvm] [LOOP=0|1]: with a
+# scenario, an ISO whose only job is to boot that command line at once;
+# without, the menu ISO, whose first entry is the kernel's own menu.
 # ACCEL=kvm runs it on the host's hypervisor instead of QEMU's TCG, with
 # QEMU's -kernel: GRUB crawls under nested KVM (tools/run-qemu).
 SCENARIO ?=
@@ -217,6 +218,13 @@ ACCEL    ?= tcg
 # Where the screen goes (tools/display.py): auto, window, terminal or serial.
 VIEW     ?= auto
 RUN_CMDLINE = $(strip $(if $(SCENARIO),scenario=$(SCENARIO)) $(KARGS))
+# LOOP=1: reboots allowed (QEMU without -no-reboot): a triple fault resets the
+# machine, the reset loop, and the kernel's menu comes back; a key after a
+# caught fault resets it too. The default: 1 for the menu (no SCENARIO or
+# KARGS), 0 when the command line names a scenario: QEMU then stops at a
+# triple fault and make run explains it.
+LOOP     ?= $(if $(RUN_CMDLINE),0,1)
+RUN_LOOP  = $(if $(filter 1,$(LOOP)),--loop)
 ifneq ($(filter run,$(ALL_GOALS)),)
   ifeq ($(filter $(ACCEL),tcg kvm),)
     $(error ACCEL=$(ACCEL) is not supported: use ACCEL=tcg (QEMU's software CPU, the default) or ACCEL=kvm)
@@ -230,16 +238,16 @@ QEMU_IMAGE = $(if $(filter x86_64,$(ARCH)),$(BUILD)/faultline-qemu.elf,$(KERNEL)
 # the same kernel and command line, without the GRUB menu.
 run: kernel
 ifeq ($(ACCEL),kvm)
-	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm --view $(VIEW)
+	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel kvm --view $(VIEW) $(RUN_LOOP)
 else ifeq ($(HAVE_GRUB),)
-	@echo "make: no BIOS GRUB here: QEMU boots the kernel itself (-kernel)$(if $(RUN_CMDLINE),,; no GRUB menu: the kernel lists the scenarios, SCENARIO=name boots one)"
-	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW)
+	@echo "make: no BIOS GRUB here: QEMU boots the kernel itself (-kernel)$(if $(RUN_CMDLINE),,; no GRUB menu: the kernel's own menu picks a scenario, SCENARIO=name boots one)"
+	tools/run-qemu --arch $(ARCH) --kernel $(QEMU_IMAGE) --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW) $(RUN_LOOP)
 else ifeq ($(RUN_CMDLINE),)
 	@$(MAKE) --no-print-directory ARCH=$(ARCH) iso
-	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL) --view $(VIEW)
+	tools/run-qemu --arch $(ARCH) --iso $(ISO) --accel $(ACCEL) --view $(VIEW) $(RUN_LOOP)
 else
 	$(call make_iso,$(BUILD)/run.iso,--boot "$(RUN_CMDLINE)")
-	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW)
+	tools/run-qemu --arch $(ARCH) --iso $(BUILD)/run.iso --cmdline "$(RUN_CMDLINE)" --accel $(ACCEL) --view $(VIEW) $(RUN_LOOP)
 endif
 
 # make debug [SCENARIO=name] [KARGS="..."]: QEMU stopped at its first
@@ -347,8 +355,9 @@ help:
 	@echo "  kernel          build/\$$ARCH/faultline.elf (x86_64 also faultline-qemu.elf)"
 	@echo "  iso             build/\$$ARCH/faultline.iso, a GRUB menu of every scenario"
 	@echo "  run             boot in QEMU (a window, else this terminal: VIEW); SCENARIO and"
-	@echo "                  KARGS pick the command line, otherwise the GRUB menu;"
-	@echo "                  ACCEL=kvm on the host's hypervisor (where /dev/kvm opens)"
+	@echo "                  KARGS pick the command line; without them GRUB's menu, whose"
+	@echo "                  first entry is the kernel's menu (keys: Up/Down or k/j, h, d,"
+	@echo "                  Enter); ACCEL=kvm on the host's hypervisor (/dev/kvm)"
 	@echo "  debug           QEMU stopped at start, GDB attached (build/\$$ARCH/gdbinit:"
 	@echo "                  symbols, breakpoints on the #DF entry and fault_report)"
 	@echo "  run-bochs       boot in Bochs, running at once; Ctrl-C for its debugger;"
@@ -392,6 +401,9 @@ help:
 	@echo "  KARGS=\"handlers=all|df|none df=safe|stack exit=on break=on\""
 	@echo "  WALK=i386-task-gate|x86_64-ist|triple-fault   (debug-bochs)"
 	@echo "  ACCEL=tcg|kvm                  (run) QEMU's software CPU (default) or KVM"
+	@echo "  LOOP=0|1                       (run) 1: reboots allowed, a triple fault resets"
+	@echo "                                 the machine (the reset loop) back to the menu;"
+	@echo "                                 default 1 without SCENARIO/KARGS, else 0"
 	@echo "  EMULATOR=qemu|bochs|kvm|both   (grade) the engines a test must pass on"
 	@echo "  RESET=1                        (run-bochs, debug-bochs)"
 	@echo "  VIEW=auto|window|terminal|serial  (run, run-bochs, debug-bochs) where the"

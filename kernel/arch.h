@@ -69,6 +69,11 @@ bool arch_idt_has_gate(unsigned vector);
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));
 
+/* Load an IDT with no gate in it, then raise an exception: the CPU can
+ * deliver nothing, and shuts down (a triple fault; a PC then resets). The
+ * last way kernel/reset.c has to reset the machine. */
+void arch_triple_fault(void) __attribute__((noreturn));
+
 /* Port I/O, for the drivers. */
 void arch_outb(uint16_t port, uint8_t value);
 uint8_t arch_inb(uint16_t port);

@@ -4,12 +4,15 @@
  *
  * Every path ends in kernel_finish() with a result line: a fault screen, the
  * scenario menu, or a message about bad input. The kernel never halts
- * without saying why.
+ * without saying why. With no scenario on the command line, the menu
+ * (kernel/menu_screen.c) lets the keyboard pick one, and the boot goes on
+ * exactly as if the command line had named it.
  */
 #include "arch.h"
 #include "console.h"
 #include "format.h"
 #include "kmain.h"
+#include "menu_screen.h"
 #include "multiboot.h"
 #include "scenarios.h"
 #include "stacks.h"
@@ -20,8 +23,6 @@
  * 0x8900 ends the simulation. Writes to either port are ignored elsewhere. */
 #define QEMU_DEBUG_EXIT_PORT 0xF4
 #define BOCHS_SHUTDOWN_PORT  0x8900
-
-enum exit_code { EXIT_CAUGHT = 1, EXIT_BAD_INPUT = 2, EXIT_NO_FAULT = 3 };
 
 struct kconfig kernel_config;
 static char cmdline[CMDLINE_MAX];
@@ -39,15 +40,22 @@ void startup_step(const char *name)
 	console_flush();
 }
 
-void kernel_finish(const char *result_line, int exit_code)
+void kernel_result_line(const char *result_line)
 {
 	console_attr(ATTR_DIM);
 	console_write(result_line);   /* whole, however long: tools parse it */
 	console_write("\n");
 	console_attr(ATTR_TEXT);
 	console_flush();
+}
+
+void kernel_finish(const char *result_line, int exit_code)
+{
+	kernel_result_line(result_line);
 	if (kernel_config.exit_when_done)
 		emulator_exit(exit_code);
+	if (menu_ran_scenario())
+		menu_return();
 	arch_halt();
 }
 
@@ -101,52 +109,6 @@ static void show_options(void)
 	               " the fault\n");
 }
 
-/* The six scenarios of the double-fault story, then one per other vector. */
-#define STORY_SCENARIOS SCENARIO_GENERAL_PROTECTION
-
-static void show_scenarios(void)
-{
-	for (int s = SCENARIO_NONE + 1; s <= STORY_SCENARIOS; s++) {
-		console_attr(ATTR_VALUE);
-		console_printf("  scenario=%-20s", scenario_name((enum scenario)s));
-		console_attr(ATTR_TEXT);
-		console_printf("%s\n", scenario_summary((enum scenario)s));
-	}
-}
-
-/* Every scenario name this arch runs, wrapped: for the error screen and the
- * menu's "one per vector" line. */
-static void show_scenario_names(const char *prefix, enum scenario from)
-{
-	char names[320];
-	size_t len = 0;
-
-	names[0] = '\0';
-	for (int s = from; s < SCENARIO_COUNT; s++)
-		if (scenario_on_arch((enum scenario)s, ARCH_NAME))
-			len += fmt_snprintf(names + len, sizeof names - len, "%s%s",
-			                    len ? " " : "", scenario_name((enum scenario)s));
-	console_printf("%s\n    ", prefix);
-	console_wrapped(names, 4);
-}
-
-static void show_menu(void)
-{
-	console_banner(ATTR_TITLE, " faultline %s: exceptions, double faults, triple faults",
-	               ARCH_NAME);
-	console_printf("\nNo scenario was given. Pick one on the kernel command line:\n");
-	show_scenarios();
-	show_scenario_names("  and one scenario per other vector:", STORY_SCENARIOS + 1);
-	console_printf("Options:\n");
-	show_options();
-	console_printf("\nHow: choose an entry in the GRUB menu (make run), or\n"
-	               "  make ARCH=%s run SCENARIO=page_fault KARGS=\"handlers=none\"\n"
-	               "  make ARCH=%s run-bochs SCENARIO=stack_overflow\n\n",
-	               ARCH_NAME, ARCH_NAME);
-	kernel_finish("FAULTLINE-RESULT outcome=no_fault arch=" ARCH_NAME
-	              " reason=no_scenario", EXIT_NO_FAULT);
-}
-
 static void show_bad_cmdline(const char *err)
 {
 	char line[CMDLINE_ERR_MAX + 64];
@@ -194,7 +156,7 @@ void kmain(uint32_t magic, uintptr_t multiboot_info)
 	                   err, sizeof err))
 		show_bad_cmdline(err);
 	if (kernel_config.scenario == SCENARIO_NONE)
-		show_menu();
+		menu_choose(&kernel_config);     /* returns with a scenario picked */
 
 	/* One line, a word per step, flushed as it goes: when a step kills the
 	 * kernel (a triple fault, or a hypervisor that gives up), the last word

@@ -67,3 +67,21 @@ uint8_t arch_inb(uint16_t port)
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
+
+/* An IDT whose limit covers no gate: every vector is past it, so the next
+ * exception cannot be delivered (#GP, SDM Vol. 3A 6.10), nor that #GP, which
+ * makes a #DF (two contributory exceptions, 6.15 Table 6-5), nor the #DF:
+ * shutdown. lidt takes a 6-byte operand in 32-bit code and a 10-byte one in
+ * 64-bit code: a 16-bit limit, then a base the width of uintptr_t. */
+void arch_triple_fault(void)
+{
+	static const struct {
+		uint16_t limit;
+		uintptr_t base;
+	} __attribute__((packed)) no_gates = { 0, 0 };
+
+	_Static_assert(sizeof no_gates == 2 + sizeof(uintptr_t),
+	               "lidt operand: 16-bit limit, then the base");
+	__asm__ volatile("cli; lidt %0; int3" : : "m"(no_gates) : "memory");
+	arch_halt();
+}

@@ -72,11 +72,14 @@ class ScreenSpec:
     mask: False for screens with nothing that varies (menu, bad command line).
     golden: compared by tools/golden and the tests. screenshot: rendered by
     tools/screenshots. skip: why there is no screen (triple fault).
+    machine: the QEMU machine the screen needs ("pc": the menu reads the
+    8042 keyboard controller, which KVM's default microvm lacks).
     """
 
     def __init__(self, id, cmdline, keep=(), mask=True, golden=True, screenshot=True,
-                 skip=None, title=None, starts=True):
+                 skip=None, title=None, starts=True, machine=None):
         self.id = id
+        self.machine = machine        # a QEMU machine it needs (None: the engine's)
         self.starts = starts          # the kernel starts up (paging, GDT, ...) for it
         self.cmdline = cmdline
         self.keep = tuple(keep)
@@ -102,7 +105,11 @@ SCREENS = (
                keep=("CR2", "cr2"),
                title="#PF with no gate -> #DF through an ordinary gate"),
     ScreenSpec("divide_error", "scenario=divide_error", title="#DE caught"),
-    ScreenSpec("menu", "", mask=False, title="no scenario: the menu", starts=False),
+    ScreenSpec("menu", "", mask=False, title="no scenario: the menu", starts=False,
+               machine="pc"),
+    ScreenSpec("menu-handlers_none", "handlers=none", mask=False, starts=False,
+               screenshot=False, machine="pc",
+               title="the menu, handlers=none: a triple fault expected"),
     ScreenSpec("bad_cmdline", "scenario=bogus", mask=False, starts=False,
                title="a bad command line: the red error"),
     ScreenSpec("stack_overflow-df_stack", "scenario=stack_overflow df=stack", golden=False,
@@ -412,7 +419,8 @@ class Capture:
                                           self.error or "ok")
 
 
-def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=False):
+def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=False,
+            machine=None):
     """Boot cmdline on an engine (tools/engines/) and read the VGA text buffer
     once COM1 shows the result line (the kernel has halted: the screen is
     final); with screendump (QEMU), also the rendered screen."""
@@ -423,7 +431,7 @@ def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=Fa
     watched = os.path.join(build_dir, "faultline.elf")
     before = fs.file_stamp(watched)
     spec = base.Spec(arch, cmdline, build_dir=build_dir, boot=engine.boots[0],
-                     timeout=timeout or engine.default_timeout)
+                     timeout=timeout or engine.default_timeout, machine=machine)
     run = engine.capture_vga(spec, screendump=screendump)
     cap.serial = fs.clean_serial(run["serial_bytes"])
     cap.result_line = fs.find_result_line(cap.serial)
@@ -626,7 +634,7 @@ def capture_many(tasks, jobs=2, timeout=None, screendump=False, on_done=None):
         emu, arch, spec = task
         try:
             cap = capture(emu, arch, spec.cmdline, timeout=timeout,
-                          screendump=screendump and emu != "bochs")
+                          screendump=screendump and emu != "bochs", machine=spec.machine)
         except fs.Interrupted:
             cap = Capture(emu, arch, spec.cmdline)
             cap.error = "interrupted"

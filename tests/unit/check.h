@@ -83,5 +83,6 @@ void test_isr_asm(void);
 void test_escalation(void);
 void test_backtrace(void);
 void test_divide64(void);
+void test_menu(void);
 
 #endif

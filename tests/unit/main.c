@@ -27,6 +27,7 @@ int main(void)
 	test_escalation();
 	test_backtrace();
 	test_divide64();
+	test_menu();
 
 	fflush(stdout);
 	printf("%u passed, %u failed\n", check_passed, check_failed);
