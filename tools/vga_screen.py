@@ -72,11 +72,15 @@ class ScreenSpec:
     mask: False for screens with nothing that varies (menu, bad command line).
     golden: compared by tools/golden and the tests. screenshot: rendered by
     tools/screenshots. skip: why there is no screen (triple fault).
+    deviates: {engine: deviation id} where a known deviation (DEVIATIONS in
+    tools/faultline_scenarios.py) changes this screen on that engine; its
+    golden and agree tests are skipped there, naming the deviation.
     """
 
     def __init__(self, id, cmdline, keep=(), mask=True, golden=True, screenshot=True,
-                 skip=None, title=None, starts=True):
+                 skip=None, title=None, starts=True, deviates=None):
         self.id = id
+        self.deviates = dict(deviates or {})
         self.starts = starts          # the kernel starts up (paging, GDT, ...) for it
         self.cmdline = cmdline
         self.keep = tuple(keep)
@@ -102,6 +106,12 @@ SCREENS = (
                keep=("CR2", "cr2"),
                title="#PF with no gate -> #DF through an ordinary gate"),
     ScreenSpec("divide_error", "scenario=divide_error", title="#DE caught"),
+    ScreenSpec("user_page_fault", "scenario=user_page_fault", keep=("CR2", "cr2"),
+               screenshot=False,
+               title="#PF from ring 3: CPL 3 -> 0, the user SS:SP, the stack from TSS.ESP0/RSP0"),
+    ScreenSpec("bad_rsp0", "scenario=bad_rsp0", screenshot=False,
+               deviates={"kvm": "kvm-df-keeps-cr2"},
+               title="a bad TSS.ESP0/RSP0: the user #PF cannot push its frame, #DF"),
     ScreenSpec("menu", "", mask=False, title="no scenario: the menu", starts=False),
     ScreenSpec("bad_cmdline", "scenario=bogus", mask=False, starts=False,
                title="a bad command line: the red error"),
