@@ -66,6 +66,30 @@ void arch_idt_remove_gate(unsigned vector);
  * a scenario may have emptied it). */
 bool arch_idt_has_gate(unsigned vector);
 
+/* Ring 3 (kernel/ring3.c). */
+
+/* Make the 4 KiB page that holds addr a user page: U/S=1 in its page-table
+ * entry and in every entry above it, which must all allow user access (SDM
+ * Vol. 3A 4.6.1, 5.11.2). Ring-0 code is unaffected. */
+void arch_map_user(uintptr_t addr);
+
+/* Drop to ring 3 with IRET: CS:IP = user code:ip, SS:SP = user data:sp,
+ * flags as given (IF=0 keeps interrupts off), data segment registers set to
+ * user data, general registers zeroed (no kernel value leaks to ring 3, and
+ * a zero frame pointer ends the fault screen's trace). Never returns: the
+ * ring-3 code ends in a fault. */
+void arch_enter_user(uintptr_t ip, uintptr_t sp, uintptr_t flags)
+	__attribute__((noreturn));
+
+/* The TSS's ring-0 stack pointer (ESP0 on i386, RSP0 on x86_64: its name is
+ * ARCH_RING0_SP_NAME): where the CPU puts the handler's stack on an event
+ * from ring 3 (SDM Vol. 3A 6.12.1, 6.14.4). */
+uintptr_t arch_ring0_stack(void);
+void arch_set_ring0_stack(uintptr_t sp);
+
+/* Give IDT[vector]'s gate DPL dpl (no gate: nothing changes). */
+void arch_idt_set_dpl(unsigned vector, unsigned dpl);
+
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));
 

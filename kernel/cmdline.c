@@ -41,6 +41,12 @@ static const struct name_entry scenario_names[SCENARIO_COUNT] = {
 	[SCENARIO_NULL_CALL]          = { "null_call", "call through a NULL pointer (#PF, a fetch)", NULL, NULL },
 	[SCENARIO_TIMER_IRQ]          = { "timer_irq", "BIOS PIC mapping, interrupts on: IRQ 0 on vector 8", NULL, NULL },
 	[SCENARIO_NESTED_FAULT]       = { "nested_fault", "#UD, then a #PF inside the fault reporter", NULL, NULL },
+	[SCENARIO_USER_PAGE_FAULT]    = { "user_page_fault", "ring 3 writes to unmapped 0xdeadbeef (#PF, U=1)", NULL, NULL },
+	[SCENARIO_USER_PRIVILEGED]    = { "user_privileged", "hlt in ring 3 (#GP(0))", NULL, NULL },
+	[SCENARIO_USER_INT]           = { "user_int", "int 3 in ring 3 through a DPL-0 gate (#GP(IDT 3))", NULL, NULL },
+	[SCENARIO_USER_INT_ALLOWED]   = { "user_int_allowed", "int 3 in ring 3 through a DPL-3 gate (#BP)", NULL, NULL },
+	[SCENARIO_ALIGNMENT_CHECK]    = { "alignment_check", "CR0.AM, EFLAGS.AC, a misaligned load in ring 3 (#AC)", NULL, NULL },
+	[SCENARIO_BAD_RSP0]           = { "bad_rsp0", "TSS ring-0 stack at its guard page: a user #PF becomes #DF", NULL, NULL },
 };
 
 static const char *const handlers_names[HANDLERS_COUNT] = {
@@ -74,7 +80,15 @@ static const unsigned char scenario_first_vector[SCENARIO_COUNT] = {
 	[SCENARIO_SEGMENT_NOT_PRESENT] = 11, [SCENARIO_STACK_SEGMENT] = 12,
 	[SCENARIO_X87_ERROR] = 16, [SCENARIO_SIMD_ERROR] = 19, [SCENARIO_MISSING_GATE] = 6,
 	[SCENARIO_NULL_CALL] = 14, [SCENARIO_TIMER_IRQ] = 8, [SCENARIO_NESTED_FAULT] = 6,
+	[SCENARIO_USER_PAGE_FAULT] = 14, [SCENARIO_USER_PRIVILEGED] = 13,
+	[SCENARIO_USER_INT] = 13, [SCENARIO_USER_INT_ALLOWED] = 3,
+	[SCENARIO_ALIGNMENT_CHECK] = 17, [SCENARIO_BAD_RSP0] = 14,
 };
+
+bool scenario_in_ring3(enum scenario s)
+{
+	return s >= SCENARIO_USER_PAGE_FAULT && s <= SCENARIO_BAD_RSP0;
+}
 
 bool handlers_has_gate(enum handlers h, unsigned vector)
 {
@@ -218,7 +232,7 @@ static bool *switch_of(struct kconfig *cfg, int opt)
 static void parse_arg(struct parser *p, const char *arg, size_t len)
 {
 	const char *eq = NULL;
-	char valid[320];
+	char valid[CMDLINE_ERR_MAX];
 
 	for (size_t i = 0; i < len; i++)
 		if (arg[i] == '=') {

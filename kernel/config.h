@@ -30,6 +30,13 @@ enum scenario {
 	SCENARIO_NULL_CALL,      /* a call through a NULL pointer: a fetch #PF */
 	SCENARIO_TIMER_IRQ,      /* the BIOS's PIC mapping, IF=1: IRQ 0 on vector 8 */
 	SCENARIO_NESTED_FAULT,   /* the reporter faults: the nested-fault guard */
+	/* From ring 3 (kernel/ring3.c): the CPU switches to the TSS's ring-0 stack. */
+	SCENARIO_USER_PAGE_FAULT,   /* a user write to unmapped 0xdeadbeef: #PF, U=1 */
+	SCENARIO_USER_PRIVILEGED,   /* hlt at CPL 3: #GP(0) */
+	SCENARIO_USER_INT,          /* int 3 through a DPL-0 gate: #GP(IDT 3) */
+	SCENARIO_USER_INT_ALLOWED,  /* int 3 through a DPL-3 gate: #BP, delivered */
+	SCENARIO_ALIGNMENT_CHECK,   /* CR0.AM, EFLAGS.AC, a misaligned load: #AC */
+	SCENARIO_BAD_RSP0,          /* TSS.ESP0/RSP0 at the stack's bottom: #DF */
 	SCENARIO_COUNT
 };
 
@@ -58,7 +65,7 @@ struct kconfig {
 
 #define CMDLINE_MAX     512  /* longest command line we keep */
 #define CMDLINE_ARG_MAX 64   /* longest single key=value argument */
-#define CMDLINE_ERR_MAX 320
+#define CMDLINE_ERR_MAX 448  /* "unknown scenario" lists every name */
 
 /* Parse a multiboot command line. The first word is skipped when it holds no
  * '=' (GRUB and QEMU put the kernel's path there). arch_name and
@@ -87,6 +94,9 @@ bool handlers_has_gate(enum handlers h, unsigned vector);
 /* The exception vector scenario s raises first on arch_name (invalid_tss:
  * #TS on i386, where IRET raises it; #UD on x86_64, whose delivery does). */
 unsigned scenario_vector(enum scenario s, const char *arch_name);
+
+/* Whether scenario s runs its faulting code in ring 3. */
+bool scenario_in_ring3(enum scenario s);
 
 /* Whether this arch can run scenario s (some need 32-bit code). */
 bool scenario_on_arch(enum scenario s, const char *arch_name);

@@ -147,7 +147,10 @@ void decode_error_code(unsigned vector, uintptr_t err, bool pf_fetch_reported,
 		                                       : "nonzero: #DF's code should be 0");
 	else if (vector >= VECTOR_TS && vector <= VECTOR_GP)
 		decode_selector_error(err, buf, size);
-	else    /* #AC is always 0; #CP, #VC, #SX codes have their own meanings */
+	else if (vector == VECTOR_AC)   /* SDM Vol. 3A 6.15, Interrupt 17 */
+		fmt_snprintf(buf, size, "%s", err == 0 ? "always 0: the address is not reported"
+		             : "nonzero: #AC's code should be 0 (or EXT)");
+	else    /* #CP, #VC, #SX codes have their own meanings */
 		fmt_snprintf(buf, size, "%s-specific code: see the SDM's entry for %s",
 		             e->mnemonic, e->mnemonic);
 }

@@ -22,6 +22,7 @@
 #define VECTOR_SS 12
 #define VECTOR_GP 13
 #define VECTOR_PF 14
+#define VECTOR_AC 17
 
 /* Table 6-1's "Type": #DB is a fault for some causes (an instruction or data
  * breakpoint) and a trap for others (single-step, a data watchpoint). */

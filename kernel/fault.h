@@ -30,6 +30,10 @@ struct fault {
 	uintptr_t ip, cs, flags, sp, ss;
 	const char *frame_source;       /* where the back end read them from */
 	uintptr_t handler_sp;           /* SP inside the handler: which stack ran it */
+	/* Interrupted in ring 3 (CS's RPL != 0): the TSS field the handler's
+	 * stack came from ("TSS.SS0:ESP0", "TSS.RSP0", "TSS.IST1", ...); sp and
+	 * ss are then the ring-3 SS:SP. NULL otherwise. */
+	const char *stack_from;
 	uintptr_t cr2, cr3;
 	uintptr_t gpr[ARCH_GPR_COUNT];  /* named by arch_gpr_names[] */
 	/* Lines only one back end can say (the IST slot used, the TSS back-link). */

@@ -19,6 +19,8 @@
 #include "stacks.h"
 
 #define COL_GAP     2
+#define CR0_AM_BIT     (1u << 18)   /* SDM Vol. 3A 2.5 */
+#define EFLAGS_AC_BIT  (1u << 18)   /* SDM Vol. 1 3.4.3.3 */
 #define FRAME_LABEL 7   /* "RFLAGS " */
 #define GPR_LABEL   4   /* "R15 " */
 
@@ -87,7 +89,9 @@ static void mark(char *buf, size_t size, size_t *len, const char *what, uintptr_
 {
 	if (addr >= r->bottom && addr <= r->top)
 		*len += fmt_snprintf(buf + *len, size - *len, " %s", what);
-	else if (addr >= r->guard && addr < r->bottom)
+	else if (addr >= r->guard && addr < r->bottom && stack_containing(addr) == NULL)
+		/* (A stack's top, the SP of an empty stack, may be the next
+		 * guard page's first byte: it counts for the stack.) */
 		*len += fmt_snprintf(buf + *len, size - *len, " %s(guard)", what);
 }
 
@@ -95,7 +99,7 @@ static void mark(char *buf, size_t size, size_t *len, const char *what, uintptr_
  * the handler's SP fall on it. The stack the handler ran on is highlighted. */
 static void print_stack_map(const struct fault *f)
 {
-	for (int i = 0; i < STACK_COUNT; i++) {
+	for (int i = 0; i < stacks_shown(scenario_in_ring3(kernel_config.scenario)); i++) {
 		const struct stack_region *r = &stack_regions[i];
 		char marks[48];
 		size_t len = 0;
@@ -142,6 +146,29 @@ static void print_frame(const struct fault *f)
 	console_write("  ");
 	print_word("CR3", FRAME_LABEL, f->cr3);
 	console_write("\n");
+}
+
+/* From ring 3: the privilege change the CPU made on the way in. The CPL of
+ * the interrupted code is the RPL of its saved CS (SDM Vol. 3A 5.5); the
+ * handler's stack came from the TSS (6.12.1, 6.14.4, 6.14.5); SS:SP are the
+ * ring-3 ones the CPU pushed (or, for i386's #DF task, saved in the TSS). */
+static void print_privilege(const struct fault *f)
+{
+	unsigned cpl = (unsigned)(f->cs & SEL_RPL_MASK);
+
+	if (cpl == 0)
+		return;
+	console_attr(ATTR_LABEL);
+	console_printf("%-*s", FRAME_LABEL, "ring");
+	console_attr(ATTR_ALERT);
+	console_printf("CPL %u -> 0", cpl);
+	console_attr(ATTR_TEXT);
+	console_printf("  user SS:%s ", ARCH_SP_NAME);
+	console_attr(ATTR_VALUE);
+	console_printf("0x%04lx:0x%0*lx", (unsigned long)f->ss, WORD_DIGITS,
+	               (unsigned long)f->sp);
+	console_attr(ATTR_TEXT);
+	console_printf("  stack from %s\n", f->stack_from ? f->stack_from : "?");
 }
 
 static void print_registers(const struct fault *f)
@@ -250,11 +277,41 @@ static void print_backtrace(const struct fault *f)
 	console_wrapped(trace, FRAME_LABEL);
 }
 
+/* From ring 3, a ring-0 stack pointer in the TSS whose first push lands in
+ * a guard page: the CPU cannot push the frame (SDM Vol. 3A 6.12.1, 6.14.4),
+ * so every fault from ring 3 becomes a #PF during delivery. Returns whether
+ * it said so. */
+static bool print_bad_ring0_stack(const struct fault *f)
+{
+	uintptr_t sp0 = arch_ring0_stack();
+	const struct stack_region *g = stack_guard_containing(sp0 - sizeof(uintptr_t));
+
+	if ((f->cs & SEL_RPL_MASK) == 0 || g == NULL)
+		return false;
+	console_banner(ATTR_ALERT, " TSS.%s 0x%lx is wrong: its first push hits the %s"
+	               " stack's guard page", ARCH_RING0_SP_NAME, (unsigned long)sp0, g->name);
+	return true;
+}
+
+/* #AC: the three conditions that had to hold (SDM Vol. 3A 6.15, Interrupt
+ * 17), read back: CR0.AM now, EFLAGS.AC and the CPL as the CPU saved them. */
+static void print_alignment_check(const struct fault *f)
+{
+	if (f->vector != VECTOR_AC || f->is_irq)
+		return;
+	console_banner(ATTR_ALERT, " alignment check: CR0.AM=%d EFLAGS.AC=%d CPL=%u and a"
+	               " misaligned access", (arch_read_cr0() & CR0_AM_BIT) != 0,
+	               (f->flags & EFLAGS_AC_BIT) != 0, (unsigned)(f->cs & SEL_RPL_MASK));
+}
+
 /* What a learner should conclude, when the addresses make it plain. */
 static void print_diagnosis(const struct fault *f)
 {
 	const struct stack_region *g = stack_guard_containing(f->cr2);
 
+	print_alignment_check(f);
+	if (print_bad_ring0_stack(f))
+		g = NULL;       /* CR2 is in a guard page, but no stack overflowed */
 	if (g != NULL && (f->vector == VECTOR_PF || f->vector == VECTOR_DF))
 		console_banner(ATTR_ALERT, " %s stack overflow: CR2 0x%lx is in its guard page",
 		               g->name, (unsigned long)f->cr2);
@@ -318,6 +375,7 @@ void fault_report(struct fault *f)
 	print_escalation(f);
 	print_stack_map(f);
 	print_frame(f);
+	print_privilege(f);
 	print_registers(f);
 	print_backtrace(f);
 	print_diagnosis(f);

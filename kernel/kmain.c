@@ -91,12 +91,17 @@ static void show_setup(void)
 	arch_describe_setup(line, sizeof line);
 	console_printf("faultline %s: %s\n", ARCH_NAME, line);
 	len = fmt_snprintf(line, sizeof line, "guard pages:");
-	for (int i = 0; i < STACK_COUNT; i++)
+	for (int i = 0; i < STACK_USER; i++)
 		len += fmt_snprintf(line + len, sizeof line - len, " %s 0x%lx %s",
 		                    stack_regions[i].name, (unsigned long)stack_regions[i].guard,
 		                    arch_page_present(stack_regions[i].guard)
 		                    ? "MAPPED" : "unmapped");
 	console_printf("faultline %s: %s\n", ARCH_NAME, line);
+	/* The user stack's, on a line of its own (80 columns), when it is used. */
+	for (int i = STACK_USER; i < stacks_shown(scenario_in_ring3(kernel_config.scenario)); i++)
+		console_printf("faultline %s: guard pages: %s 0x%lx %s\n", ARCH_NAME,
+		               stack_regions[i].name, (unsigned long)stack_regions[i].guard,
+		               arch_page_present(stack_regions[i].guard) ? "MAPPED" : "unmapped");
 }
 
 static void show_options(void)

@@ -93,7 +93,11 @@ void menu_expect(const struct menu_choice *c, const char *arch_name,
 		gates[v] = handlers_has_gate(c->handlers, v);
 	if (c->scenario == SCENARIO_MISSING_GATE)
 		gates[VECTOR_UD] = false;          /* the scenario empties IDT[6] */
-	unsigned end = escalation_chain(first, gates, c->scenario == SCENARIO_STACK_OVERFLOW,
+	/* Both scenarios leave the stack a frame is pushed on unusable: the
+	 * kernel stack's guard page, or the ring-0 stack TSS.ESP0/RSP0 names. */
+	bool frame_push_faults = c->scenario == SCENARIO_STACK_OVERFLOW ||
+	                         c->scenario == SCENARIO_BAD_RSP0;
+	unsigned end = escalation_chain(first, gates, frame_push_faults,
 	                                c->df == DF_SAFE, e->path, sizeof e->path);
 	if (end == ESCALATION_SHUTDOWN) {
 		e->outcome = EXPECT_TRIPLE_FAULT;

@@ -19,7 +19,7 @@
 #include "drivers/keyboard/i8042.h"
 #include "drivers/keyboard/scancode.h"
 
-#define GRID_ROWS   7           /* scenarios per column */
+#define GRID_ROWS   9           /* scenarios per column */
 #define GRID_COLS   3
 #define GRID_WIDTH  26          /* columns of the screen per grid column */
 #define LABEL       10          /* "handlers  " */
@@ -131,10 +131,10 @@ static void draw(const struct menu_choice *c, enum i8042_state keyboard)
 	console_banner(ATTR_TITLE, " faultline %s: exceptions, double faults, triple faults",
 	               ARCH_NAME);
 	if (keyboard == I8042_READY)
-		console_printf("\nUp/Down or k/j: scenario   h: handlers   d: #DF stack"
+		console_printf("Up/Down or k/j: scenario   h: handlers   d: #DF stack"
 		               "   Enter: run it\n\n");
 	else
-		console_printf("\nNo keyboard controller %s (port 0x64): no keys. Give a\n"
+		console_printf("No keyboard controller %s (port 0x64): no keys. Give a\n"
 		               "scenario on the command line instead (make run SCENARIO=...).\n",
 		               keyboard == I8042_ABSENT ? "is there" : "answers");
 	draw_grid(c);
@@ -150,7 +150,7 @@ static void draw(const struct menu_choice *c, enum i8042_state keyboard)
 	console_write("\n");
 	draw_expectation(c);
 	console_printf("\nThe same from the command line:\n"
-	               "  make ARCH=%s run SCENARIO=%s KARGS=\"handlers=%s df=%s\"\n\n",
+	               "  make ARCH=%s run SCENARIO=%s KARGS=\"handlers=%s df=%s\"\n",
 	               ARCH_NAME, scenario_name(c->scenario), handlers_name(c->handlers),
 	               df_mode_name(c->df));
 }

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include "arch.h"
 #include "console.h"
+#include "exceptions.h"
 #include "kmain.h"
+#include "ring3.h"
 #include "scenarios.h"
 #include "stacks.h"
 #include "drivers/pic/pic.h"
@@ -20,6 +22,7 @@
 #define CR0_EM          (1u << 2)    /* emulate x87: off, we have one */
 #define CR0_TS          (1u << 3)    /* task switched: next x87 use raises #NM */
 #define CR0_NE          (1u << 5)    /* report x87 errors as #MF, not IRQ 13 */
+#define CR0_AM          (1u << 18)   /* alignment mask: #AC at CPL 3 with EFLAGS.AC */
 #define CR4_OSFXSR      (1u << 9)    /* the OS supports SSE state (FXSAVE) */
 #define CR4_OSXMMEXCPT  (1u << 10)   /* unmasked SSE exceptions raise #XM */
 #define EFLAGS_TF       (1u << 8)    /* trap flag: #DB after each instruction */
@@ -232,6 +235,52 @@ SCENARIO_FN scenario_timer_irq(void)
 	               "none to do it.\n");
 }
 
+/* The ring-3 scenarios (kernel/ring3.c runs the code; kernel/user_code.inc
+ * has it). */
+SCENARIO_FN scenario_user_page_fault(void)
+{
+	ring3_run(user_page_fault);
+}
+
+SCENARIO_FN scenario_user_privileged(void)
+{
+	ring3_run(user_privileged);
+}
+
+/* IDT[3] keeps the DPL 0 every gate here has: INT 3 from CPL 3 is #GP. */
+SCENARIO_FN scenario_user_int(void)
+{
+	ring3_run(user_int);
+}
+
+/* A DPL-3 gate on vector 3, as kernels give #BP so that a debugger's INT3
+ * works in user programs (SDM Vol. 3A 6.12.1.2). */
+SCENARIO_FN scenario_user_int_allowed(void)
+{
+	arch_idt_set_dpl(VECTOR_BP, 3);
+	ring3_run(user_int_allowed);
+}
+
+/* CR0.AM lets EFLAGS.AC ask for alignment checks; they happen only at CPL 3
+ * (SDM Vol. 3A 2.5; 6.15, Interrupt 17). The user code sets AC itself. */
+SCENARIO_FN scenario_alignment_check(void)
+{
+	arch_write_cr0(arch_read_cr0() | CR0_AM);
+	ring3_run(user_alignment_check);
+}
+
+/* A classic bug: the TSS's ring-0 stack pointer names the stack's lowest
+ * address instead of its top. The user write faults (#PF); the CPU switches
+ * to that stack, and its first push lands in the guard page below: a #PF
+ * while delivering a #PF, so #DF (SDM Vol. 3A 6.15, Table 6-5). Only a #DF on
+ * its own stack (task gate or IST1) survives; on that same stack (df=stack)
+ * the #DF's own push faults again: a triple fault. */
+SCENARIO_FN scenario_bad_rsp0(void)
+{
+	arch_set_ring0_stack(stack_regions[STACK_KERNEL].bottom);
+	ring3_run(user_page_fault);
+}
+
 static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_PAGE_FAULT]         = scenario_page_fault,
 	[SCENARIO_STACK_OVERFLOW]     = scenario_stack_overflow,
@@ -249,6 +298,12 @@ static void (*const scenario_fns[SCENARIO_COUNT])(void) = {
 	[SCENARIO_NULL_CALL]          = scenario_null_call,
 	[SCENARIO_TIMER_IRQ]          = scenario_timer_irq,
 	[SCENARIO_NESTED_FAULT]       = scenario_invalid_opcode,   /* the reporter faults next */
+	[SCENARIO_USER_PAGE_FAULT]    = scenario_user_page_fault,
+	[SCENARIO_USER_PRIVILEGED]    = scenario_user_privileged,
+	[SCENARIO_USER_INT]           = scenario_user_int,
+	[SCENARIO_USER_INT_ALLOWED]   = scenario_user_int_allowed,
+	[SCENARIO_ALIGNMENT_CHECK]    = scenario_alignment_check,
+	[SCENARIO_BAD_RSP0]           = scenario_bad_rsp0,
 };
 
 void scenario_run(enum scenario s)

@@ -65,3 +65,8 @@ void describe_descriptor(uint64_t desc, char *buf, size_t size)
 		fmt_snprintf(buf, size, "data segment, %s, DPL %u, %s",
 		             (type & TYPE_RW) ? "writable" : "read-only", dpl, present);
 }
+
+uint64_t gate_with_dpl(uint64_t gate, unsigned dpl)
+{
+	return (gate & ~GATE_DPL_MASK) | GATE_DPL(dpl & 3);
+}

@@ -42,13 +42,32 @@
                             DESC_TYPE(TYPE_RW) | DESC_DB | DESC_GRAN_4K)
 #define DESC_TSS           (DESC_PRESENT | DESC_DPL(0) | DESC_TYPE(TYPE_TSS_AVAIL))
 
+/* Ring-3 segments: the same flat segments with DPL 3. Code running at CPL 3
+ * may load only data segments with DPL 3 (SDM Vol. 3A 5.6), SS's DPL must
+ * equal the CPL (5.7), and the CPL is the DPL of the code segment IRET
+ * returns to (5.5; IRET in Vol. 2A). A selector for them carries RPL 3
+ * (3.4.2). In 64-bit mode base and limit are ignored (3.2.4), but L and DPL
+ * still count (5.2.1). */
+#define DESC_USER_CODE32   ((DESC_KERNEL_CODE32 & ~DESC_DPL(3)) | DESC_DPL(3))
+#define DESC_USER_CODE64   ((DESC_KERNEL_CODE64 & ~DESC_DPL(3)) | DESC_DPL(3))
+#define DESC_USER_DATA     ((DESC_KERNEL_DATA & ~DESC_DPL(3)) | DESC_DPL(3))
+#define SEL_RPL3           3      /* requested privilege level, bits 1:0 */
+#define SEL_RPL_MASK       3      /* in a saved CS: the interrupted code's CPL */
+
 /* Gate descriptors keep the same attribute byte position as segments, in the
  * low 8 bytes on both arches (SDM 6.11, Figure 6-2; 6.14.1, Figure 6-8). */
 #define GATE_TYPE(t)      ((uint64_t)(t) << 40)
 #define GATE_DPL(n)       ((uint64_t)(n) << 45)
 #define GATE_PRESENT      (1ULL << 47)
+#define GATE_DPL_MASK     GATE_DPL(3)
 #define GATE_TYPE_TASK    0x5   /* task gate (protected mode only) */
 #define GATE_TYPE_INT     0xE   /* 32-bit interrupt gate; in IA-32e mode, 64-bit */
+
+/* The gate (its low 8 bytes on x86_64) with its DPL replaced. A gate's DPL
+ * is the lowest privilege from which INT n, INT3 or INTO may use it; the
+ * CPU ignores it for exceptions and hardware interrupts (SDM Vol. 3A
+ * 6.12.1.1; 5.12.1.1 in older editions). Pure. */
+uint64_t gate_with_dpl(uint64_t gate, unsigned dpl);
 
 /* Encode base, a 20-bit limit and the flags above into a descriptor. */
 uint64_t make_segment(uint32_t base, uint32_t limit, uint64_t flags);

@@ -302,16 +302,33 @@ def check(case, result, symbols):
                             % (exp["function"], said))
         needed_in_trace = ("kmain",)
     else:
-        needed_in_trace = (exp["function"], "kmain")
+        # Ring-3 code was reached by IRET, not called: its trace ends there.
+        needed_in_trace = ((exp["function"],) if case.scenario in fs.RING3
+                           else (exp["function"], "kmain"))
         func = fs.symbol_function(result.get("symbol"))
         if func != exp["function"]:
             problems.append("ip=%s is in %s, expected in %s"
                             % (result.get("ip"), result.get("symbol"), exp["function"]))
     for needed in needed_in_trace:
-        if needed + "+" not in trace:
+        # name+0x.., or the bare name at offset 0 (user_int's first byte)
+        if needed + "+" not in trace and needed not in trace.split():
             problems.append("the trace %r does not name %s" % (trace, needed))
 
-    if case.arch == "i386" and exp["stack"] == fs.SAFE_STACK["i386"]:
+    if case.scenario in fs.RING3:
+        # From ring 3 the CPU pushed (or, for the i386 #DF task, saved) the
+        # user SS:SP: sp is on the user stack.
+        sp = _int(result.get("sp"))
+        ustack = fs.symbol_address(fs.USER_STACK_SYMBOL, symbols)
+        if ustack is None:
+            problems.append("no symbol %s to check sp against" % fs.USER_STACK_SYMBOL)
+        else:
+            low, top = ustack + fs.PAGE_SIZE, ustack + fs.PAGE_SIZE + fs.USER_STACK_SIZE
+            if sp is None or not low <= sp <= top:
+                problems.append("sp=%s is not on the user stack [0x%x, 0x%x]"
+                                % (result.get("sp"), low, top))
+        if not any(l.startswith("ring   CPL 3 -> 0") for l in serial_lines):
+            problems.append("the screen has no line 'ring   CPL 3 -> 0'")
+    elif case.arch == "i386" and exp["stack"] == fs.SAFE_STACK["i386"]:
         # ip/sp come from the back-linked TSS: the interrupted context.
         sp = _int(result.get("sp"))
         if kstack is None:

@@ -148,7 +148,44 @@ SCENARIOS = {
     # covered by invalid_opcode.
     "nested_fault": {"vector": None, "name": None, "function": "scenario_invalid_opcode",
                      "summary": "#UD, then a #PF inside the fault reporter"},
+    # From ring 3 (kernel/ring3.c; the code is kernel/user_code.inc): the CPU
+    # switches to the TSS's ring-0 stack (ESP0/RSP0, SDM Vol. 3A 6.12.1,
+    # 6.14.4) and pushes the user SS:SP. "ring": 3 marks them: their trace
+    # ends in the user routine (nothing called it), and sp is on the user stack.
+    # A user write to an unmapped page: #PF, error code U|W = 0x6 (SDM 4.7).
+    "user_page_fault": {"vector": 14, "name": "#PF", "function": "user_page_fault",
+                        "error_code": "0x6", "ring": 3,
+                        "summary": "ring 3 writes to unmapped 0xdeadbeef (U=1 in the error code)"},
+    # HLT at CPL 3: #GP(0) (SDM Vol. 3A 5.9).
+    "user_privileged": {"vector": 13, "name": "#GP", "function": "user_privileged",
+                        "error_code": "0x0", "ring": 3,
+                        "summary": "hlt in ring 3: a privileged instruction, #GP(0)"},
+    # INT 3 through IDT[3], DPL 0, from CPL 3: #GP(3 << 3 | IDT) = 0x1a, no
+    # EXT (SDM Vol. 3A 6.12.1.2, 6.13).
+    "user_int": {"vector": 13, "name": "#GP", "function": "user_int",
+                 "error_code": "0x1a", "ring": 3,
+                 "summary": "int 3 in ring 3 through a DPL-0 gate: #GP naming IDT[3]"},
+    # The same INT 3 once IDT[3] has DPL 3: #BP, a trap, delivered.
+    "user_int_allowed": {"vector": 3, "name": "#BP", "function": "user_int_allowed",
+                         "ring": 3,
+                         "summary": "int 3 in ring 3 through a DPL-3 gate: #BP reaches its handler"},
+    # CR0.AM=1, EFLAGS.AC=1, CPL 3, a misaligned load: #AC(0) (SDM Vol. 3A
+    # 2.5; 6.15, Interrupt 17).
+    "alignment_check": {"vector": 17, "name": "#AC", "function": "user_alignment_check",
+                        "error_code": "0x0", "ring": 3,
+                        "summary": "CR0.AM, EFLAGS.AC and a misaligned load in ring 3"},
+    # TSS.ESP0/RSP0 = the kernel stack's bottom: the user #PF's frame push
+    # faults in the guard page: #PF + #PF = #DF; on the same stack, a triple
+    # fault. The faulting code is user_page_fault's.
+    "bad_rsp0": {"vector": None, "name": None, "function": "user_page_fault", "ring": 3,
+                 "summary": "TSS.ESP0/RSP0 at the kernel stack's bottom: a user #PF "
+                            "cannot push its frame, #DF"},
 }
+
+# The scenarios whose faulting code runs in ring 3.
+RING3 = tuple(n for n, i in SCENARIOS.items() if i.get("ring") == 3)
+USER_STACK_SYMBOL = "user_stack"
+USER_STACK_SIZE = 0x1000
 
 # The double-fault story the lessons follow: these run in every handlers/df
 # configuration; the per-vector scenarios in VECTOR_CONFIGS only.
@@ -169,6 +206,9 @@ def scenario_arches(scenario):
 def scenario_configs(scenario):
     if scenario == "nested_fault":
         return (("all", "safe"),)
+    if scenario == "bad_rsp0":
+        # #DF on its own stack, or on the same bad one (a triple fault).
+        return (("all", "safe"), ("all", "stack"))
     return CONFIGS if scenario in STORY else VECTOR_CONFIGS
 
 
@@ -208,7 +248,12 @@ def null_call_error_code(arch, cpu=None):
 GUARD_PAGE = "guard_page"
 FRAME_PUSH = "frame_push"
 FIRST_FAULT = "first_fault"
-EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": FRAME_PUSH, "null_call": "0x0"}
+EXPECTED_CR2 = {"page_fault": "0xdeadbeef", "stack_overflow": FRAME_PUSH, "null_call": "0x0",
+                "user_page_fault": "0xdeadbeef", "bad_rsp0": GUARD_PAGE}
+# Scenarios whose delivery pushes into the kernel stack's guard page: the
+# frame of a fault on an overflowed stack, or on the stack a bad TSS.RSP0
+# names.
+FRAME_PUSH_FAULTS = ("stack_overflow", "bad_rsp0")
 
 
 # --------------------------------------------------------------------------
@@ -276,6 +321,35 @@ DEVIATIONS = (
      "manual": "SDM Vol. 3A 6.13: bits 15:3 hold the index of the IDT entry, the "
                "vector; EXT is set during delivery of an earlier exception",
      "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-no-ac", "engine": "qemu", "provider": None, "arch": None,
+     "scenarios": ("alignment_check",), "configs": (("all", "safe"),),
+     "instead": {"outcome": "caught", "vector": 6, "name": "#UD", "stack": "kernel",
+                 "error_code": None, "function": "user_alignment_check"},
+     "what": "QEMU's TCG does not check alignment: with CR0.AM=1, EFLAGS.AC=1 at CPL 3 "
+             "the misaligned load completes, and the ud2 after it raises #UD",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 17 (#AC), and 2.5 (CR0.AM): a misaligned "
+               "data access at CPL 3 with AM and AC set raises #AC",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-no-ac", "engine": "qemu", "provider": None, "arch": None,
+     "scenarios": ("alignment_check",), "configs": (("df", "stack"),),
+     "instead": {"outcome": "caught", "vector": 8, "name": "#DF", "stack": "kernel",
+                 "error_code": "0x0", "cr2": None, "rf": None,
+                 "function": "user_alignment_check"},
+     "what": "QEMU's TCG does not check alignment: the misaligned load completes and the "
+             "ud2 after it raises #UD; with no gate for #UD the chain to #DF starts "
+             "there, not at #AC",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 17 (#AC), and 2.5 (CR0.AM): a misaligned "
+               "data access at CPL 3 with AM and AC set raises #AC",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
+    {"id": "tcg-idt-index-x16", "engine": "qemu", "provider": None, "arch": "x86_64",
+     "scenarios": ("user_int",), "configs": (("all", "safe"),),
+     "instead": {"error_code": "0x32"},
+     "what": "in 64-bit mode QEMU 7.2's TCG puts the gate's byte offset (vector x 16) "
+             "where the error code's index goes: 0x32 for INT 3 through a DPL-0 gate "
+             "instead of 0x1a (QEMU issue 1382, fixed in QEMU 8.0)",
+     "manual": "SDM Vol. 3A 6.13: bits 15:3 hold the index of the IDT entry, the "
+               "vector; 6.12.1.2: INT n with CPL > the gate's DPL raises #GP",
+     "seen": "QEMU 7.2.22 (TCG), Debian 12"},
     {"id": "pvm-no-32bit-paging", "engine": "kvm", "provider": "pvm", "arch": "i386",
      "scenarios": ALL_SCENARIOS, "configs": None, "column": True,
      "instead": {"outcome": "triple_fault", "startup_stopped_at": "paging"},
@@ -318,12 +392,31 @@ DEVIATIONS = (
      "manual": "AMD64 APM Vol. 3, INT: #TS when the rSP in the TSS is beyond the TSS "
                "limit; SDM Vol. 3A 6.15, Interrupt 10",
      "seen": _PVM_SEEN},
+    {"id": "pvm-int-ignores-gate-dpl", "engine": "kvm", "provider": "pvm",
+     "arch": "x86_64", "scenarios": ("user_int",), "configs": (("all", "safe"),),
+     "instead": {"outcome": "caught", "vector": 3, "name": "#BP", "stack": "kernel",
+                 "error_code": None, "function": "user_int"},
+     "what": "INT 3 from ring 3 through a gate with DPL 0 reaches the #BP handler: "
+             "no #GP",
+     "manual": "SDM Vol. 3A 6.12.1.2: for INT n, INT3 and INTO the processor checks "
+               "the gate's DPL, and CPL > DPL raises #GP with the IDT entry in the "
+               "error code; SDM Vol. 2A, INT n",
+     "seen": _PVM_SEEN},
     {"id": "kvm-df-keeps-cr2", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
      "scenarios": ("stack_overflow",), "configs": (("all", "safe"),),
      "instead": {"cr2": FIRST_FAULT},
      "what": "when pushing the #PF frame faults and the second #PF becomes #DF, CR2 "
              "keeps the first #PF's address (KVM queues a #PF's address and drops "
              "it when kvm_multiple_exception turns the pair into #DF)",
+     "manual": "SDM Vol. 3A 6.15, Interrupt 14, footnote 1: processors update CR2 "
+               "whenever a page fault is detected, even if it results in a double fault",
+     "seen": _PVM_SEEN},
+    {"id": "kvm-df-keeps-cr2", "engine": "kvm", "provider": "pvm", "arch": "x86_64",
+     "scenarios": ("bad_rsp0",), "configs": (("all", "safe"),),
+     "instead": {"cr2": "0xdeadbeef"},
+     "what": "when pushing the user #PF's frame on the stack TSS.RSP0 names faults and "
+             "the second #PF becomes #DF, CR2 keeps the first #PF's address, "
+             "0xdeadbeef, not the push's",
      "manual": "SDM Vol. 3A 6.15, Interrupt 14, footnote 1: processors update CR2 "
                "whenever a page fault is detected, even if it results in a double fault",
      "seen": _PVM_SEEN},
@@ -362,7 +455,6 @@ NOT_RAISED = {
        "instruction causes",
     9: "Coprocessor Segment Overrun: processors after the Intel386 do not raise it "
        "(SDM Vol. 3A 6.15, Interrupt 9)",
-    17: "#AC: alignment checking applies only at CPL 3; faultline runs in ring 0",
     18: "#MC: machine checks report hardware errors; no instruction raises one",
     20: "#VE: only a guest under VMX with EPT-violation #VE enabled",
     21: "#CP: needs CET shadow stacks or indirect-branch tracking, not enabled here",
@@ -498,9 +590,9 @@ def architectural_outcome(arch, scenario, handlers, df, cpu=None):
         # was, 0 (SDM Vol. 3B 17.3.1.1).
         return {"outcome": "caught", "vector": 8, "name": "IRQ0", "stack": df_stack,
                 "error_code": "none", "cr2": None, "rf": 0, "function": info["function"]}
-    if scenario == "stack_overflow":
-        # Any handler on the overflowed stack faults again while pushing its
-        # frame; only #DF on a known-good stack survives.
+    if scenario in FRAME_PUSH_FAULTS:
+        # Any handler on the overflowed (or badly named) stack faults again
+        # while pushing its frame; only #DF on a known-good stack survives.
         if df == "stack":
             return {"outcome": "triple_fault"}
         vector, name, stack = DF_VECTOR, DF_NAME, df_stack
@@ -792,11 +884,11 @@ def parse_setup(serial):
         for k in ("sel", "eip", "esp", "eflags", "cr3", "cs", "ss"):
             if m.group(k):
                 out[k] = int(m.group(k), 16)
-    m = _GUARDS.search(text)
-    if m:
+    for m in _GUARDS.finditer(text):     # the user stack's has a line of its own
         words = m.group(1).split()
-        out["guards"] = {words[i]: (int(words[i + 1], 16), words[i + 2] == "MAPPED")
-                         for i in range(0, len(words) - 2, 3)}
+        out.setdefault("guards", {}).update(
+            {words[i]: (int(words[i + 1], 16), words[i + 2] == "MAPPED")
+             for i in range(0, len(words) - 2, 3)})
     return out
 
 
@@ -1068,7 +1160,10 @@ def judge(engine, spec, run, scenario=None, kargs=None):
 
 # Scenarios whose chain the plain model below does not describe: an IRQ,
 # an IDT entry emptied on purpose, a TSS cut short, a fault in the reporter.
-CHAIN_MODEL_SKIPS = ("timer_irq", "missing_gate", "invalid_tss", "nested_fault")
+# INT n: the engines log the software interrupt's own vector (#BP) before
+# the #GP its gate check raises; the model starts from an exception.
+CHAIN_MODEL_SKIPS = ("timer_irq", "missing_gate", "invalid_tss", "nested_fault",
+                     "user_int", "user_int_allowed")
 
 
 def expected_path(scenario, handlers, df):
@@ -1077,13 +1172,13 @@ def expected_path(scenario, handlers, df):
     if scenario in CHAIN_MODEL_SKIPS or scenario not in SCENARIOS:
         return None
     first = SCENARIOS[scenario]["vector"]
-    if scenario == "stack_overflow":
+    if scenario in FRAME_PUSH_FAULTS:
         first = 14
     if first is None:
         return None
     present = {"all": lambda v: True, "df": lambda v: v == DF_VECTOR,
                "none": lambda v: False}[handlers]
-    return chains.model_path(first, present, scenario == "stack_overflow", df == "safe")
+    return chains.model_path(first, present, scenario in FRAME_PUSH_FAULTS, df == "safe")
 
 
 def exception_chain(engine, run, outcome, symbols):

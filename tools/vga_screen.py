@@ -74,12 +74,16 @@ class ScreenSpec:
     tools/screenshots. skip: why there is no screen (triple fault).
     machine: the QEMU machine the screen needs ("pc": the menu reads the
     8042 keyboard controller, which KVM's default microvm lacks).
+    deviates: {engine: deviation id} where a known deviation (DEVIATIONS in
+    tools/faultline_scenarios.py) changes this screen on that engine; its
+    golden and agree tests are skipped there, naming the deviation.
     """
 
     def __init__(self, id, cmdline, keep=(), mask=True, golden=True, screenshot=True,
-                 skip=None, title=None, starts=True, machine=None):
+                 skip=None, title=None, starts=True, machine=None, deviates=None):
         self.id = id
         self.machine = machine        # a QEMU machine it needs (None: the engine's)
+        self.deviates = dict(deviates or {})
         self.starts = starts          # the kernel starts up (paging, GDT, ...) for it
         self.cmdline = cmdline
         self.keep = tuple(keep)
@@ -105,6 +109,12 @@ SCREENS = (
                keep=("CR2", "cr2"),
                title="#PF with no gate -> #DF through an ordinary gate"),
     ScreenSpec("divide_error", "scenario=divide_error", title="#DE caught"),
+    ScreenSpec("user_page_fault", "scenario=user_page_fault", keep=("CR2", "cr2"),
+               screenshot=False,
+               title="#PF from ring 3: CPL 3 -> 0, the user SS:SP, the stack from TSS.ESP0/RSP0"),
+    ScreenSpec("bad_rsp0", "scenario=bad_rsp0", screenshot=False,
+               deviates={"kvm": "kvm-df-keeps-cr2"},
+               title="a bad TSS.ESP0/RSP0: the user #PF cannot push its frame, #DF"),
     ScreenSpec("menu", "", mask=False, title="no scenario: the menu", starts=False,
                machine="pc"),
     ScreenSpec("menu-handlers_none", "handlers=none", mask=False, starts=False,

@@ -88,6 +88,8 @@ void double_fault_task(uint32_t cr2, const uint32_t *error_code)
 	};
 
 	read_interrupted_state(&f);
+	if ((f.cs & SEL_RPL_MASK) != 0)   /* from ring 3: the #DF TSS gave the stack */
+		f.stack_from = "the #DF TSS's ESP";
 
 	fault_note(&f, "%s ran as a task: IDT[8] is a task gate to TSS 0x%x;"
 	           " the frame above is", irq >= 0 ? "IRQ 0" : "#DF", SEL_DF_TSS);

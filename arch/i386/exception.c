@@ -5,6 +5,7 @@
 #include "isr.h"
 #include "kernel/arch.h"
 #include "kernel/fault.h"
+#include "kernel/segment.h"
 #include "drivers/pic/pic.h"
 
 const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
@@ -30,7 +31,8 @@ void exception_entry(struct isr_frame *fr)
 		.error_code = fr->error_code,
 		.ip = fr->eip, .cs = fr->cs, .flags = fr->eflags,
 		/* No privilege change, so the CPU pushed no ESP/SS: the interrupted
-		 * ESP is just above the frame, and SS is unchanged. */
+		 * ESP is just above the frame, and SS is unchanged. (From ring 3:
+		 * see below.) */
 		.sp = (uintptr_t)(&fr->eflags + 1),
 		.ss = read_ss(),
 		.frame_source = "interrupt frame",
@@ -52,6 +54,15 @@ void exception_entry(struct isr_frame *fr)
 		f.cs = fr->eip;
 		f.flags = fr->cs;
 		f.sp = (uintptr_t)&fr->eflags;
+	}
+	if (!f.is_irq && (f.cs & SEL_RPL_MASK) != 0) {
+		/* The interrupted CPL is CS's RPL (SDM Vol. 3A 5.5): from ring 3 the
+		 * CPU took SS0:ESP0 and pushed the old SS:ESP (6.12.1). */
+		const struct isr_frame_outer *outer = (const struct isr_frame_outer *)fr;
+
+		f.sp = outer->esp;
+		f.ss = outer->ss;
+		f.stack_from = "TSS.SS0:ESP0";
 	}
 	if (f.vector == 8)
 		fault_note(&f, "IDT[8] is an interrupt gate (df=stack): the frame went on"

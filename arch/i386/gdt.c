@@ -1,6 +1,7 @@
 /*
- * gdt.c (i386) - the Global Descriptor Table: null, flat code, flat data, and
- * two TSS descriptors, one for the normal task and one for the #DF task.
+ * gdt.c (i386) - the Global Descriptor Table: null, flat code, flat data, two
+ * TSS descriptors (one for the normal task, one for the #DF task), a
+ * not-present slot, and flat ring-3 code and data for the user scenarios.
  *
  * After LGDT the segment registers still hold the old descriptors' cached
  * values (SDM Vol. 3A 3.4.3): CS is reloaded by a far jump, the rest by moves.
@@ -10,10 +11,13 @@
 #include "kernel/segment.h"
 #include <arch/selectors.h>
 
-enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_NOT_PRESENT, GDT_ENTRIES };
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_NOT_PRESENT,
+       GDT_USER_CODE, GDT_USER_DATA, GDT_ENTRIES };
 
 _Static_assert(GDT_NOT_PRESENT * 8 == ARCH_SEL_NOT_PRESENT,
                "arch/selectors.h names the not-present slot");
+_Static_assert((GDT_USER_CODE * 8 | SEL_RPL3) == SEL_USER_CODE, "gdt.h names the user code slot");
+_Static_assert((GDT_USER_DATA * 8 | SEL_RPL3) == SEL_USER_DATA, "gdt.h names the user data slot");
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 
@@ -48,6 +52,9 @@ void gdt_install(uintptr_t main_tss, uintptr_t df_tss, uint32_t tss_limit)
 	gdt[GDT_DF_TSS] = make_segment(df_tss, tss_limit, DESC_TSS);
 	/* For the #NP and #SS scenarios: a data segment marked not present. */
 	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
+	/* For the ring-3 scenarios: flat code and data with DPL 3. */
+	gdt[GDT_USER_CODE] = make_segment(0, 0xFFFFF, DESC_USER_CODE32);
+	gdt[GDT_USER_DATA] = make_segment(0, 0xFFFFF, DESC_USER_DATA);
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();
 }

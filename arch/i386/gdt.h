@@ -5,6 +5,7 @@
 #define I386_GDT_H
 
 #include <stdint.h>
+#include "kernel/segment.h"
 
 /* Selector = index * 8 | TI (0: GDT) | RPL (0). */
 #define SEL_KERNEL_CODE 0x08
@@ -17,5 +18,9 @@ void gdt_install(uintptr_t main_tss, uintptr_t df_tss, uint32_t tss_limit);
 
 /* The descriptor a selector names (for the #DF task's back-link). */
 uint64_t gdt_descriptor(uint16_t selector);
+
+/* Ring 3 (GDT slots 6 and 7): selector = index * 8 | RPL 3. */
+#define SEL_USER_CODE   (0x30 | SEL_RPL3)
+#define SEL_USER_DATA   (0x38 | SEL_RPL3)
 
 #endif

@@ -79,6 +79,12 @@ bool arch_idt_has_gate(unsigned vector)
 	return vector < EXCEPTION_COUNT && idt[vector] != 0;
 }
 
+void arch_idt_set_dpl(unsigned vector, unsigned dpl)
+{
+	if (arch_idt_has_gate(vector))
+		idt[vector] = gate_with_dpl(idt[vector], dpl);
+}
+
 void arch_idt_remove_gate(unsigned vector)
 {
 	idt[vector] = 0;

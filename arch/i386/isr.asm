@@ -2,7 +2,8 @@
 ; entry point of the #DF task.
 ;
 ; Without a privilege change the CPU pushes EFLAGS, CS, EIP and, for some
-; vectors, an error code (Intel SDM Vol. 3A 6.12.1, Figure 6-4). Each stub
+; vectors, an error code (Intel SDM Vol. 3A 6.12.1, Figure 6-4); from ring 3
+; it first switches to the TSS's SS0:ESP0 and pushes the old SS and ESP. Each stub
 ; pushes a 0 where the CPU pushed no error code, then its vector; the common
 ; path saves the general registers with PUSHAD and calls C with a pointer to
 ; the frame (struct isr_frame in isr.h).
@@ -21,8 +22,16 @@ bits 32
 
 ISR_STUBS
 
+KERNEL_DS equ 0x10                  ; SEL_KERNEL_DATA in gdt.h
+
 isr_common:
     pushad                          ; EAX ECX EDX EBX ESP EBP ESI EDI
+    ; From ring 3, DS and ES still hold the user data selector: the CPU
+    ; switches CS and SS only (SDM Vol. 3A 6.12.1). The kernel's C code
+    ; uses its own.
+    mov ax, KERNEL_DS
+    mov ds, ax
+    mov es, ax
     mov eax, esp
     cld                             ; the C ABI expects DF=0
     push eax                        ; struct isr_frame *

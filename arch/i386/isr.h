@@ -13,9 +13,16 @@ struct isr_frame {
 	uint32_t edi, esi, ebp, esp_at_pushad, ebx, edx, ecx, eax;
 	/* pushed by the stub (error_code: by the CPU for some vectors) */
 	uint32_t vector, error_code;
-	/* pushed by the CPU; ESP and SS follow only on a privilege change,
-	 * which never happens here: everything runs in ring 0. */
+	/* pushed by the CPU; ESP and SS follow only on a privilege change
+	 * (struct isr_frame_outer) */
 	uint32_t eip, cs, eflags;
+};
+
+/* From ring 3 the CPU switched to SS0:ESP0 and pushed the old SS:ESP first
+ * (SDM Vol. 3A 6.12.1, Figure 6-4): two more words above EFLAGS. */
+struct isr_frame_outer {
+	struct isr_frame inner;
+	uint32_t esp, ss;
 };
 
 _Static_assert(sizeof(struct isr_frame) == 13 * 4, "isr.asm pushes 13 words");

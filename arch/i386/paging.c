@@ -9,8 +9,9 @@
  *
  * CR4.SMEP, where the CPU has it: with 32-bit paging it is the only way a
  * #PF's error code says "instruction fetch" (the I/D bit is reported only
- * with CR4.SMEP=1, or with PAE paging and EFER.NXE=1: SDM Vol. 3A 4.7). Every
- * page here is a supervisor page, so SMEP forbids nothing faultline runs.
+ * with CR4.SMEP=1, or with PAE paging and EFER.NXE=1: SDM Vol. 3A 4.7). SMEP
+ * forbids ring 0 to fetch from user pages (4.6.1); the only user pages, made
+ * by arch_map_user for the ring-3 scenarios, hold code that only ring 3 runs.
  */
 #include <stdint.h>
 #include "paging.h"
@@ -20,6 +21,7 @@
 
 #define PTE_PRESENT   (1u << 0)
 #define PTE_WRITE     (1u << 1)
+#define PTE_USER      (1u << 2)    /* U/S: ring 3 may access (SDM Vol. 3A 4.6) */
 #define CR0_WP        (1u << 16)   /* honour read-only pages in ring 0 too */
 #define CR0_PG        (1u << 31)
 #define CR4_SMEP      (1u << 20)   /* supervisor-mode execution prevention */
@@ -82,6 +84,18 @@ void paging_init(void)
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | CR0_PG | CR0_WP) : "memory");
 	if (cpu_has(CPU_SMEP))
 		arch_write_cr4(arch_read_cr4() | CR4_SMEP);
+}
+
+/* A user page for the ring-3 scenarios. With 32-bit paging an access from
+ * CPL 3 needs U/S=1 in both the directory entry and the table entry (SDM Vol.
+ * 3A 4.6.1); the other pages under the directory entry stay supervisor pages,
+ * because their table entries say so. INVLPG drops the stale translation
+ * (4.10.4.1). */
+void arch_map_user(uintptr_t addr)
+{
+	page_directory[addr >> 22] |= PTE_USER;
+	page_tables[addr >> 22][(addr >> 12) & 0x3FF] |= PTE_USER;
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
 }
 
 bool arch_pf_reports_fetch(void)

@@ -8,6 +8,7 @@
 #include "kernel/arch.h"
 #include "kernel/exceptions.h"
 #include "kernel/fault.h"
+#include "kernel/segment.h"
 #include "drivers/pic/pic.h"
 
 const char *const arch_gpr_names[ARCH_GPR_COUNT] = {
@@ -26,6 +27,19 @@ static void note_ist(struct fault *f, unsigned vector)
 		fault_note(f, "IDT[%u].IST = %u: the CPU switched to TSS.ist[%u] = 0x%lx"
 		           " before pushing", vector, ist, ist - 1,
 		           (unsigned long)tss.ist[ist - 1]);
+}
+
+/* From ring 3 (CS's RPL is the interrupted CPL, SDM Vol. 3A 5.5) the CPU
+ * took the handler's RSP from the TSS: from the gate's IST slot when it names
+ * one, else from RSP0 (6.14.4, 6.14.5). */
+static const char *ring0_stack_source(unsigned ist)
+{
+	static const char *const fields[] = {
+		"TSS.RSP0", "TSS.IST1", "TSS.IST2", "TSS.IST3", "TSS.IST4", "TSS.IST5",
+		"TSS.IST6", "TSS.IST7",
+	};
+
+	return fields[ist & GATE_IST_MASK];
 }
 
 void exception_entry(struct isr_frame *fr)
@@ -67,7 +81,10 @@ void exception_entry(struct isr_frame *fr)
 		f.sp = fr->rflags;
 		f.ss = fr->rsp;
 	}
-	if (f.vector == VECTOR_DF)
+	if (!f.is_irq && (f.cs & SEL_RPL_MASK) != 0)
+		f.stack_from = ring0_stack_source(gate_ist(idt_gate(f.vector)));
+	/* From ring 3 the "ring" line names the IST slot already. */
+	if (f.vector == VECTOR_DF && f.stack_from == NULL)
 		note_ist(&f, f.vector);
 	fault_report(&f);
 }

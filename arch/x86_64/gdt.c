@@ -1,5 +1,6 @@
 /*
- * gdt.c (x86_64) - the Global Descriptor Table: null, 64-bit code, data, TSS.
+ * gdt.c (x86_64) - the Global Descriptor Table: null, 64-bit code, data, TSS,
+ * a not-present slot, and ring-3 64-bit code and data for the user scenarios.
  *
  * Segmentation is mostly off in 64-bit mode (SDM Vol. 3A 3.2.4), but CS must
  * still name a code descriptor with L=1, and the TSS (which holds the IST) can
@@ -12,10 +13,13 @@
 #include "kernel/segment.h"
 #include <arch/selectors.h>
 
-enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_NOT_PRESENT, GDT_ENTRIES };
+enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_TSS_LO, GDT_TSS_HI, GDT_NOT_PRESENT,
+       GDT_USER_CODE, GDT_USER_DATA, GDT_ENTRIES };
 
 _Static_assert(GDT_NOT_PRESENT * 8 == ARCH_SEL_NOT_PRESENT,
                "arch/selectors.h names the not-present slot");
+_Static_assert((GDT_USER_CODE * 8 | SEL_RPL3) == SEL_USER_CODE, "gdt.h names the user code slot");
+_Static_assert((GDT_USER_DATA * 8 | SEL_RPL3) == SEL_USER_DATA, "gdt.h names the user data slot");
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 
@@ -53,6 +57,9 @@ void gdt_install(uintptr_t tss_base, uint32_t tss_limit)
 	gdt[GDT_TSS_HI] = tss.hi;
 	/* For the #NP and #SS scenarios: a data segment marked not present. */
 	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
+	/* For the ring-3 scenarios: flat code and data with DPL 3. */
+	gdt[GDT_USER_CODE] = make_segment(0, 0xFFFFF, DESC_USER_CODE64);
+	gdt[GDT_USER_DATA] = make_segment(0, 0xFFFFF, DESC_USER_DATA);
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();
 }

@@ -5,6 +5,7 @@
 #define X86_64_GDT_H
 
 #include <stdint.h>
+#include "kernel/segment.h"
 
 /* Selector = index * 8 | TI (0: GDT) | RPL (0). */
 #define SEL_KERNEL_CODE 0x08
@@ -15,5 +16,9 @@
 void gdt_install(uintptr_t tss_base, uint32_t tss_limit);
 /* Rewrite the TSS descriptor (available, so LTR can load it again). */
 void gdt_set_tss(uintptr_t tss_base, uint32_t tss_limit);
+
+/* Ring 3 (GDT slots 6 and 7): selector = index * 8 | RPL 3. */
+#define SEL_USER_CODE   (0x30 | SEL_RPL3)
+#define SEL_USER_DATA   (0x38 | SEL_RPL3)
 
 #endif

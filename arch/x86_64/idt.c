@@ -91,6 +91,13 @@ bool arch_idt_has_gate(unsigned vector)
 	return vector < EXCEPTION_COUNT && (idt[vector].lo != 0 || idt[vector].hi != 0);
 }
 
+/* The DPL sits in the low 8 bytes, where i386's gates have it too. */
+void arch_idt_set_dpl(unsigned vector, unsigned dpl)
+{
+	if (arch_idt_has_gate(vector))
+		idt[vector].lo = gate_with_dpl(idt[vector].lo, dpl);
+}
+
 void arch_idt_remove_gate(unsigned vector)
 {
 	idt[vector] = (struct desc16){ 0, 0 };

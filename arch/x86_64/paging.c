@@ -9,7 +9,8 @@
  * IA32_EFER.NXE, where the CPU has it: with 4-level paging it makes a #PF's
  * error code report instruction fetches (the I/D bit, SDM Vol. 3A 4.7), so a
  * call through a NULL pointer says "instruction fetch". No page here sets
- * the XD bit (63), so NXE forbids nothing faultline runs.
+ * the XD bit (63), so NXE forbids nothing faultline runs. The ring-3
+ * scenarios' pages become user pages with arch_map_user.
  */
 #include <stdint.h>
 #include "paging.h"
@@ -19,6 +20,7 @@
 
 #define PTE_PRESENT   (1ULL << 0)
 #define PTE_WRITE     (1ULL << 1)
+#define PTE_USER      (1ULL << 2)    /* U/S: ring 3 may access (SDM Vol. 3A 4.6) */
 #define PTE_LARGE     (1ULL << 7)    /* PS: a 1 GiB or 2 MiB page ends the walk */
 #define MSR_EFER      0xC0000080u   /* SDM Vol. 4, Table 2-2 */
 #define EFER_NXE      (1ULL << 11)
@@ -100,6 +102,19 @@ void paging_init(void)
 	__asm__ volatile("mov %0, %%cr3" : : "r"((uintptr_t)pml4) : "memory");
 	if (cpu_has(CPU_NX))
 		write_efer(read_efer() | EFER_NXE);
+}
+
+/* A user page for the ring-3 scenarios. An access from CPL 3 needs U/S=1 in
+ * every entry of the walk, PML4E, PDPTE, PDE and PTE (SDM Vol. 3A 4.6.1); the
+ * other pages under those entries stay supervisor pages, because their own
+ * PTEs say so. INVLPG drops the stale translation (4.10.4.1). */
+void arch_map_user(uintptr_t addr)
+{
+	pml4[(addr >> 39) & 0x1FF] |= PTE_USER;
+	pdpt[(addr >> 30) & 0x1FF] |= PTE_USER;
+	pd[(addr >> 21) & 0x1FF] |= PTE_USER;
+	pt[(addr >> 21) & 0x1FF][(addr >> 12) & 0x1FF] |= PTE_USER;
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
 }
 
 bool arch_pf_reports_fetch(void)

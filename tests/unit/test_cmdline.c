@@ -99,18 +99,21 @@ static void every_scenario(void)
 	CHECK_STR(handlers_name(HANDLERS_DF), "df");
 	CHECK_STR(df_mode_name(DF_STACK), "stack");
 
-	char list[320];
+	char list[400];
 	cmdline_list_scenarios("i386", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug overflow bound_range "
 	                "device_not_available invalid_tss segment_not_present "
 	                "stack_segment x87_error simd_error missing_gate null_call "
-	                "timer_irq nested_fault");
+	                "timer_irq nested_fault user_page_fault user_privileged user_int "
+	                "user_int_allowed alignment_check bad_rsp0");
 	cmdline_list_scenarios("x86_64", list, sizeof list);
 	CHECK_STR(list, "page_fault stack_overflow divide_error breakpoint "
 	                "invalid_opcode general_protection debug device_not_available "
 	                "invalid_tss segment_not_present stack_segment x87_error "
-	                "simd_error missing_gate null_call timer_irq nested_fault");
+	                "simd_error missing_gate null_call timer_irq nested_fault "
+	                "user_page_fault user_privileged user_int user_int_allowed "
+	                "alignment_check bad_rsp0");
 	cmdline_list_scenarios("i386", list, 12);
 	CHECK_STR(list, "page_fault ");
 }
@@ -137,6 +140,16 @@ static void arch_only_scenarios(void)
 	CHECK(scenario_on_arch(SCENARIO_SIMD_ERROR, "x86_64"));
 	CHECK(!scenario_on_arch(SCENARIO_OVERFLOW, "x86_64"));
 	CHECK(!scenario_on_arch(SCENARIO_COUNT, "i386"));
+	/* The ring-3 scenarios exist on both arches; only they run in ring 3. */
+	CHECK(parse64("k scenario=bad_rsp0 df=stack"));
+	CHECK_EQ_U64(cfg.scenario, SCENARIO_BAD_RSP0);
+	CHECK(parse32("k scenario=alignment_check"));
+	CHECK(scenario_in_ring3(SCENARIO_USER_PAGE_FAULT));
+	CHECK(scenario_in_ring3(SCENARIO_BAD_RSP0));
+	CHECK(!scenario_in_ring3(SCENARIO_NESTED_FAULT));
+	CHECK(!scenario_in_ring3(SCENARIO_PAGE_FAULT));
+	CHECK_EQ_U64(scenario_vector(SCENARIO_USER_INT, "i386"), 13);
+	CHECK_EQ_U64(scenario_vector(SCENARIO_ALIGNMENT_CHECK, "x86_64"), 17);
 }
 
 static void errors(void)
@@ -147,7 +160,9 @@ static void errors(void)
 	CHECK_STR(err, "unknown scenario 'bogus' (valid: page_fault stack_overflow "
 	               "divide_error breakpoint invalid_opcode general_protection debug "
 	               "device_not_available invalid_tss segment_not_present stack_segment "
-	               "x87_error simd_error missing_gate null_call timer_irq nested_fault)");
+	               "x87_error simd_error missing_gate null_call timer_irq nested_fault "
+	               "user_page_fault user_privileged user_int user_int_allowed "
+	               "alignment_check bad_rsp0)");
 	               /* x86_64: no overflow, bound_range */
 
 	CHECK(!parse64("scenario=page_fault nonsense"));

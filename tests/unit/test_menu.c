@@ -60,7 +60,7 @@ static void keys(void)
 
 	/* Up from the first wraps to the last; Down from the last to the first. */
 	CHECK_EQ_U64(menu_key(&c, KEY_UP, "x86_64"), MENU_CHANGED);
-	CHECK_EQ_U64(c.scenario, SCENARIO_NESTED_FAULT);
+	CHECK_EQ_U64(c.scenario, SCENARIO_COUNT - 1);
 	CHECK_EQ_U64(menu_key(&c, 'j', "x86_64"), MENU_CHANGED);
 	CHECK_EQ_U64(c.scenario, SCENARIO_PAGE_FAULT);
 
@@ -127,6 +127,12 @@ static const struct story_case story[] = {
 	{ SCENARIO_MISSING_GATE, HANDLERS_ALL, DF_SAFE, 13, false },
 	{ SCENARIO_MISSING_GATE, HANDLERS_DF, DF_STACK, 8, false },
 	{ SCENARIO_NULL_CALL, HANDLERS_ALL, DF_SAFE, 14, false },
+	{ SCENARIO_USER_PAGE_FAULT, HANDLERS_ALL, DF_SAFE, 14, false },
+	{ SCENARIO_USER_INT, HANDLERS_ALL, DF_SAFE, 13, false },
+	{ SCENARIO_USER_INT_ALLOWED, HANDLERS_ALL, DF_SAFE, 3, false },
+	{ SCENARIO_ALIGNMENT_CHECK, HANDLERS_ALL, DF_STACK, 17, false },
+	{ SCENARIO_BAD_RSP0, HANDLERS_ALL, DF_SAFE, 8, true },
+	{ SCENARIO_BAD_RSP0, HANDLERS_ALL, DF_STACK, -1, false },
 };
 
 static void expectations(void)
