@@ -10,6 +10,7 @@ import unittest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import faultline_scenarios  # noqa: E402
 import grub_iso  # noqa: E402
 import host  # noqa: E402  (the nm that reads x86 ELF on this host)
 MULTIBOOT_MAGIC = 0x1BADB002
@@ -54,6 +55,17 @@ class MakefileArch(unittest.TestCase):
         self.assertGreater(len(targets), 15)
         for target in sorted(targets):
             self.assertRegex(p.stdout, r"(?m)^  %s\b" % re.escape(target), target)
+
+    def test_help_lists_every_scenario(self):
+        # make help is where a student looks for SCENARIO= values: a scenario
+        # added to the kernel must be named there too.
+        p = make("help")
+        self.assertEqual(p.returncode, 0)
+        start = p.stdout.index("\n  SCENARIO=")
+        section = p.stdout[start:p.stdout.index("KARGS=", start)]
+        words = set(re.findall(r"[a-z0-9_]+", section))
+        for name in sorted(faultline_scenarios.SCENARIOS):
+            self.assertIn(name, words, "make help's SCENARIO= list lacks %s" % name)
 
 
 class Images(unittest.TestCase):
