@@ -434,7 +434,8 @@ def run_case(case, timeout, grace):
 def timeout_for(case, timeout):
     if timeout is not None:
         return timeout
-    return engines.get(case.emulator).default_timeout
+    engine = engines.get(case.emulator)
+    return getattr(engine, "machine_timeouts", {}).get(case.machine, engine.default_timeout)
 
 
 def main(argv=None):

@@ -291,7 +291,14 @@ class Cr2(unittest.TestCase):
         self.assertEqual(fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df80, 0x10df80,
                                          self.GUARD), [])
         self.assertIn("second #PF's address",
-                      fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df78, 0x10df80,
+                      fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df70, 0x10df80,
+                                      self.GUARD)[0])
+        # A push at an aligned sp faults at sp - 8, where the frame's first
+        # push goes too: the first and second addresses are one.
+        self.assertEqual(fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df78, 0x10df80,
+                                         self.GUARD), [])
+        self.assertIn("second #PF's address",
+                      fs.cr2_problems(fs.FIRST_FAULT, "x86_64", 0x10df78, 0x10df88,
                                       self.GUARD)[0])
 
     def test_guard_page_and_exact(self):

@@ -106,6 +106,9 @@ class Kvm(Qemu):
     # The fast machine: under nested KVM a -M pc boot spends 3.5-4.5 s in
     # SeaBIOS; microvm's qboot loads the multiboot kernel in about 0.3 s.
     default_machine = "microvm"
+    # ... and so a -M pc boot (timer_irq needs SeaBIOS) gets a longer
+    # bound: about 4.5 s alone here, past 10 s with both cores busy.
+    machine_timeouts = {"pc": 30.0}
     # No "int": under KVM QEMU's -d int sees no exception the guest takes.
     log_items = "cpu_reset,guest_errors"
     failure_marker = b"KVM internal error"

@@ -175,7 +175,8 @@ int main(void)
 }
 """
 
-DF_GATE_I386 = HostProgram("df_gate (i386)", ("arch/i386/descriptor.c",), r"""
+DF_GATE_I386 = HostProgram("df_gate (i386)", (
+    "arch/i386/descriptor.c", "kernel/segment.c", "kernel/format.c"), r"""
 #include <stdio.h>
 #include <string.h>
 #include "arch/i386/idt.c"

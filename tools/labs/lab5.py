@@ -24,13 +24,14 @@ PAGES = MAPPED // PAGE
 SDM = {"i386": "SDM Vol. 3A 4.3, Figure 4-2", "x86_64": "SDM Vol. 3A 4.5, Figure 4-8"}
 
 # Made-up stacks for the host checker: (kernel stack's guard, #DF stack's
-# guard). The first is where the real kernel has them; the others sit on
+# guard, user stack's guard). The first is near where the real kernel has
+# them; the others sit on
 # both sides of a page-table boundary (2 MiB for 4-level paging, 4 MiB for
 # 32-bit paging) and at the last page below 16 MiB, where an index taken from
 # the wrong bits of the address shows.
-CONFIGS = ((0x10d000, 0x10a000), (0x1ff000, 0x200000), (0x3ff000, 0x400000),
-           (0x5ff000, 0xfff000))
-STACK_NAMES = ("the kernel stack", "the #DF stack")
+CONFIGS = ((0x10d000, 0x10a000, 0x110000), (0x1ff000, 0x200000, 0x7fe000),
+           (0x3ff000, 0x400000, 0x9fe000), (0x5ff000, 0xfff000, 0xbfe000))
+STACK_NAMES = ("the kernel stack", "the #DF stack", "the user stack")
 
 # --------------------------------------------------------------------------
 # The host checker: C text shared by both arches, and each arch's walk
@@ -127,7 +128,7 @@ static void clear_tables(void);
 
 int main(void)
 {
-	static const uintptr_t configs[][2] = { %(configs)s };
+	static const uintptr_t configs[][3] = { %(configs)s };
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	signal(SIGSEGV, crashed);
@@ -142,6 +143,8 @@ int main(void)
 			configs[c][0] + 4096, configs[c][0] + 4096 + KERNEL_STACK_SIZE };
 		stack_regions[STACK_DF] = (struct stack_region){ "df", configs[c][1],
 			configs[c][1] + 4096, configs[c][1] + 4096 + DF_STACK_SIZE };
+		stack_regions[STACK_USER] = (struct stack_region){ "user", configs[c][2],
+			configs[c][2] + 4096, configs[c][2] + 4096 + USER_STACK_SIZE };
 		build_page_tables();
 		walk();
 		print_runs();
@@ -294,7 +297,7 @@ static void walk(void)
 
 def _checker(arch):
     walk = _WALK_I386 if arch == "i386" else _WALK_X86_64
-    configs = ", ".join("{ 0x%x, 0x%x }" % c for c in CONFIGS)
+    configs = ", ".join("{ 0x%x, 0x%x, 0x%x }" % c for c in CONFIGS)
     head = _COMMON % {"pages": PAGES, "mapped": MAPPED, "configs": configs}
     # main() and print_runs() first need walk() and the tables: put the
     # arch's part (which includes paging.c) before main().
@@ -354,8 +357,8 @@ def _where(addr, config):
 
 
 def _stacks(config):
-    k, d = CONFIGS[config]
-    return "stacks with guard pages at 0x%x (kernel) and 0x%x (#DF)" % (k, d)
+    k, d, u = CONFIGS[config]
+    return "stacks with guard pages at 0x%x (kernel), 0x%x (#DF) and 0x%x (user)" % (k, d, u)
 
 
 NOTES = {
@@ -451,8 +454,8 @@ def tables_problem(arch, out):
         if kept and (extra or c > 0):
             a = kept[0]
             cleared = (", and page 0x%x is unmapped instead" % extra[0]) if extra else ""
-            earlier = (", though with the guard pages at 0x%x and 0x%x both were unmapped"
-                       % CONFIGS[0]) if c > 0 else ""
+            earlier = (", though with the guard pages at 0x%x, 0x%x and 0x%x all were "
+                       "unmapped" % CONFIGS[0]) if c > 0 else ""
             return ("%s 0x%x is still mapped%s%s: the entry cleared for 0x%x is not the one "
                     "that translates it; check which address bits select the entry at each "
                     "level (%s; %s)" % (holes[a][0].upper() + holes[a][1:], a, earlier,
