@@ -32,7 +32,9 @@ enum exception_kind { EXC_FAULT, EXC_TRAP, EXC_FAULT_OR_TRAP, EXC_ABORT, EXC_INT
 /* How an exception combines with a second one during its delivery (SDM Vol. 3A
  * 6.15, Table 6-5; AMD64 APM Vol. 2, 8.2.9): benign + anything is delivered
  * serially, contributory + contributory and page fault + (page fault or
- * contributory) become #DF, and any fault while delivering #DF shuts down. */
+ * contributory) become #DF, and a contributory exception or page fault while
+ * delivering #DF shuts down (Intel's "Interrupt 8"; delivery can raise no
+ * other kind: escalation.h). */
 enum exception_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGE_FAULT, EXC_DOUBLE_FAULT };
 
 struct exception_info {
