@@ -1,8 +1,8 @@
 /*
  * exceptions.h - the 32 architecture-defined exception vectors, in one table.
  *
- * Intel SDM Vol. 3A, 6.3.1 (Table 6-1, "Protected-Mode Exceptions and
- * Interrupts") lists them; the IDT stubs, the gate installer and the fault
+ * Intel SDM Vol. 3A Table 6-1 ("Protected-Mode Exceptions and Interrupts")
+ * lists them; the IDT stubs, the gate installer and the fault
  * screen all read this table, so a vector's facts are written once.
  */
 #ifndef KERNEL_EXCEPTIONS_H
