@@ -1,8 +1,8 @@
 /*
  * exceptions.h - the 32 architecture-defined exception vectors, in one table.
  *
- * Intel SDM Vol. 3A, 6.3.1 (Table 6-1, "Protected-Mode Exceptions and
- * Interrupts") lists them; the IDT stubs, the gate installer and the fault
+ * Intel SDM Vol. 3A Table 6-1 ("Protected-Mode Exceptions and Interrupts")
+ * lists them; the IDT stubs, the gate installer and the fault
  * screen all read this table, so a vector's facts are written once.
  */
 #ifndef KERNEL_EXCEPTIONS_H
@@ -32,7 +32,9 @@ enum exception_kind { EXC_FAULT, EXC_TRAP, EXC_FAULT_OR_TRAP, EXC_ABORT, EXC_INT
 /* How an exception combines with a second one during its delivery (SDM Vol. 3A
  * 6.15, Table 6-5; AMD64 APM Vol. 2, 8.2.9): benign + anything is delivered
  * serially, contributory + contributory and page fault + (page fault or
- * contributory) become #DF, and any fault while delivering #DF shuts down. */
+ * contributory) become #DF, and a contributory exception or page fault while
+ * delivering #DF shuts down (Intel's "Interrupt 8"; delivery can raise no
+ * other kind: escalation.h). */
 enum exception_class { EXC_BENIGN, EXC_CONTRIBUTORY, EXC_PAGE_FAULT, EXC_DOUBLE_FAULT };
 
 struct exception_info {

@@ -40,11 +40,12 @@ class Rules(unittest.TestCase):
     """SDM Vol. 3A 6.15, Tables 6-4 and 6-5."""
 
     def test_classes(self):
-        self.assertEqual([chain.exception_class(v) for v in (0, 10, 11, 12, 13)],
-                         ["contributory"] * 5)
+        self.assertEqual([chain.exception_class(v) for v in (0, 10, 11, 12, 13, 21)],
+                         ["contributory"] * 6)           # 21: #CP, as kernel/exceptions.c
         self.assertEqual(chain.exception_class(14), "page fault")
+        self.assertEqual(chain.exception_class(20), "page fault")   # #VE
         self.assertEqual(chain.exception_class(8), "double fault")
-        for v in (1, 2, 3, 4, 5, 6, 7, 9, 16, 17, 18, 19):
+        for v in (1, 2, 3, 4, 5, 6, 7, 9, 16, 17, 18, 19, 28, 29, 30):
             self.assertEqual(chain.exception_class(v), "benign", v)
 
     def test_pairs(self):
@@ -78,7 +79,7 @@ class Qemu(unittest.TestCase):
         self.assertIn("delivering #PF: pushing its frame faulted (#PF at 0x10efd8, the kernel "
                       "stack's guard page) -> #DF (page fault, then page fault", lines[1])
         self.assertIn("delivering #DF: pushing its frame faulted (#PF) -> triple fault: "
-                      "shutdown", lines[2])
+                      "shutdown (a page fault while delivering #DF: 6.15, Interrupt 8)", lines[2])
 
     def test_no_handlers(self):
         steps = qemu("i386-page_fault-handlers_none")
@@ -87,6 +88,8 @@ class Qemu(unittest.TestCase):
         # QEMU logs no error code for an exception that turned into #DF: say so.
         lines = chain.describe(steps)
         self.assertIn("#GP was raised (the engine logs no error code for it)", lines[1])
+        self.assertIn("(a contributory exception while delivering #DF: 6.15, Interrupt 8)",
+                      lines[2])
 
     def test_breakpoint_starts_with_a_software_interrupt(self):
         steps = qemu("x86_64-breakpoint-handlers_none")

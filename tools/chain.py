@@ -30,10 +30,13 @@ Pure functions: tests/test_chain.py feeds them real logs.
 
 import re
 
-# Exception classes for the double-fault rule (SDM Vol. 3A 6.15, Table 6-4).
-# Every vector not named is benign.
-CONTRIBUTORY = frozenset((0, 10, 11, 12, 13))
+# Exception classes for the double-fault rule (SDM Vol. 3A 6.15, Table 6-4),
+# as kernel/exceptions.c's table has them: #CP (21) is contributory in newer
+# editions, #VE (20) is in the page-fault class. Every vector not named is
+# benign.
+CONTRIBUTORY = frozenset((0, 10, 11, 12, 13, 21))
 PAGE_FAULT = 14
+PAGE_FAULT_CLASS = frozenset((PAGE_FAULT, 20))
 DOUBLE_FAULT = 8
 
 NAMES = {0: "#DE", 1: "#DB", 2: "NMI", 3: "#BP", 4: "#OF", 5: "#BR", 6: "#UD",
@@ -49,7 +52,7 @@ def exception_class(vector):
     """"contributory", "page fault", "double fault" or "benign" (Table 6-4)."""
     if vector in CONTRIBUTORY:
         return "contributory"
-    if vector == PAGE_FAULT:
+    if vector in PAGE_FAULT_CLASS:
         return "page fault"
     if vector == DOUBLE_FAULT:
         return "double fault"
@@ -58,8 +61,13 @@ def exception_class(vector):
 
 def pair_rule(first, second):
     """What the CPU does when `second` is raised while delivering `first`:
-    "double fault", "shutdown" or "serial" (SDM Vol. 3A 6.15, Table 6-5, and
-    "Interrupt 8": an exception while delivering #DF is a shutdown)."""
+    "double fault", "shutdown" or "serial" (SDM Vol. 3A 6.15, Table 6-5).
+    After #DF it answers "shutdown" for any `second`, as
+    exception_pair_outcome() in kernel/escalation.c does: Intel's "Interrupt
+    8" says a contributory exception or page fault while delivering #DF
+    means shutdown, AMD64 APM Vol. 2 8.2.9 says any third event does, and
+    delivery itself can raise only #TS, #NP, #SS, #GP or #PF, on which both
+    agree."""
     a, b = exception_class(first), exception_class(second)
     if a == "double fault":
         return "shutdown"
@@ -415,8 +423,12 @@ def describe(steps, symbolize=None, where=None):
         first, second = exception_class(step["during"]), exception_class(step["vector"])
         if rule == "double fault":
             because = " (%s, then %s: Table 6-5)" % (first, second)
+        elif rule == "shutdown" and second in ("contributory", "page fault"):
+            because = " (%s while delivering #DF: 6.15, Interrupt 8)" % \
+                ("a page fault" if second == "page fault" else "a contributory exception")
         elif rule == "shutdown":
-            because = " (any exception while delivering #DF: 6.15, Interrupt 8)"
+            because = " (%s while delivering #DF: AMD64 APM Vol. 2 8.2.9; Intel's 6.15 " \
+                "names only contributory exceptions and page faults)" % name(step["vector"])
         else:
             because = " (%s, then %s: one after the other, Table 6-5)" % (first, second)
         lines.append("-> delivering %s: %s -> %s%s"
