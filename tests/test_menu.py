@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The kernel's interactive menu, driven headless from QEMU's monitor.
+"""The kernel's interactive menu, driven headless: in QEMU from its monitor,
+in Bochs through its VNC display.
 
 On each arch, one boot with no scenario (tools/menu_session.py: QEMU with
 reboots allowed, as `make run LOOP=1`, keys through the monitor's sendkey):
@@ -16,8 +17,15 @@ reboots allowed, as `make run LOOP=1`, keys through the monitor's sendkey):
      -d cpu_reset log shows a triple fault at scenario_page_fault, and the
      machine comes back to the menu.
 
-Needs qemu-system-i386/x86_64 and both builds (make ARCH=... kernel);
-skips what is not installed. About 15 s.
+In Bochs (BochsMenuTests; tools/menu_session.py's BochsMenuSession: GRUB's
+kargs ISO, reset_on_triple_fault=1, keys as VNC key events, tools/rfb.py),
+on each arch: Enter runs page_fault (caught, vector 14), a key resets the
+machine and the menu is back; h, h, Enter: Bochs's log shows the triple
+fault and its debugger places it at scenario_page_fault; the menu is back.
+
+Needs qemu-system-i386/x86_64, bochs with its rfb plugin, and both builds
+(make ARCH=...); skips what is not installed. About 15 s for QEMU, and
+7 to 10 s per arch for Bochs (three boots of BIOS, GRUB and the kernel).
 
   python3 -m unittest tests.test_menu -v
 """
@@ -127,6 +135,69 @@ class MenuTests(unittest.TestCase):
         self.walk("x86_64")
 
 
+def bochs_unavailable(arch):
+    why = engines.get("bochs").unavailable()
+    if why:
+        return why
+    if shutil.which("bochs") is None:
+        return "bochs is not installed"
+    return ms.bochs_rfb_missing()
+
+
+class BochsMenuTests(unittest.TestCase):
+    """The menu in Bochs, keys through its VNC server (tools/rfb.py)."""
+
+    def walk(self, arch):
+        why = bochs_unavailable(arch)
+        if why:
+            self.skipTest(why)
+        with ms.BochsMenuSession(arch) as s:
+            pos = s.wait_menu()
+            self.assertIn(" > page_fault", last_draw(s.serial(), arch))
+
+            # Enter: page_fault, caught at vector 14 where it writes.
+            s.press("enter")
+            pos = s.wait_for(ms.PROMPT, pos)
+            fields = ms.result_lines(s.serial())[-1].split()
+            for field in ("outcome=caught", "arch=%s" % arch, "scenario=page_fault",
+                          "handlers=all", "df=safe", "vector=14", "name=#PF",
+                          "error_code=0x2", "cr2=0xdeadbeef"):
+                self.assertIn(field, fields)
+            self.assertTrue(s.serial()[:pos].rstrip().endswith(ms.PROMPT))
+
+            # A key: the keyboard controller resets the machine; the menu again.
+            s.press("space")
+            reset_at = s.wait_for("reset: keyboard controller", pos)
+            pos = s.wait_menu(reset_at, timeout=30)
+            self.assertNotIn("reset: no reset yet", s.serial()[reset_at:pos])
+            self.assertFalse(any(t.startswith("scenario_") for t in s.triple_faults()),
+                             s.triple_faults())
+
+            # h, h (handlers=none), Enter: a triple fault, by Bochs's own log
+            # and debugger, not the kernel's word; then the menu once more.
+            s.press("h", "h")
+            pos = s.wait_for(ms.NO_SCENARIO, pos, count=2)
+            draw = last_draw(s.serial(), arch)
+            self.assertRegex(draw, r"handlers +all +df +\[none\]")
+            self.assertIn("expected  triple fault", draw)
+            s.press("enter")
+            running = s.wait_for("scenario=page_fault handlers=none df=safe: running", pos)
+            s.wait_menu(running, timeout=30)
+            self.assertRegex(s.log(), r"3rd \(\d+\) exception with no resolution, "
+                                      r"shutdown status is 00h, resetting")
+            self.assertTrue(any(t.startswith("scenario_page_fault+")
+                                for t in s.triple_faults()),
+                            "no triple fault at scenario_page_fault in Bochs's log: %s"
+                            % s.triple_faults())
+            self.assertNotIn(fs.RESULT_PREFIX + "outcome=caught", s.serial()[running:])
+
+    def test_bochs_i386(self):
+        self.walk("i386")
+
+    def test_bochs_x86_64(self):
+        self.walk("x86_64")
+
+
 class SessionLibraryTests(unittest.TestCase):
     """The pure parts of tools/menu_session.py."""
 
@@ -142,6 +213,23 @@ class SessionLibraryTests(unittest.TestCase):
         log32 = "Triple fault\nCPU Reset (CPU 0)\nEAX=1\nESI=2\nEIP=000efaad EFL=0\n"
         self.assertEqual(ms._TRIPLE_DUMP.search(log32).group(1), "000efaad")
         self.assertIsNone(ms._TRIPLE_DUMP.search("CPU Reset (CPU 0)\nEIP=1\n"))
+
+    def test_bochs_triple_fault_sites(self):
+        # As Bochs 2.7 writes them: the log's line and the debugger's stop at
+        # the reset, the same tick; a log line with no stop is "unknown".
+        log = ("00078523531e[CPU0  ] exception(): 3rd (13) exception with no resolution, "
+               "shutdown status is 00h, resetting\n00078523531i[SYS   ] bx_pc_system_c::"
+               "Reset(HARDWARE) called\n00174918505e[CPU0  ] exception(): 3rd (14) exception "
+               "with no resolution, shutdown status is 00h, resetting\n"
+               "00200000000e[CPU0  ] exception(): 3rd (8) exception with no resolution\n")
+        debugger = ("Next at t=0\n(0) [0x0000fffffff0] f000:fff0 (unk. ctxt): jmpf 0xf000:e05b\n"
+                    "(0).[78523531] [0x0000000e1b1b] 0010:00000000000e1b1b (unk. ctxt): wrmsr"
+                    "  ; 0f30\nNext at t=78523532\n"
+                    "(0).[174918505] [0x000000104113] 0008:0000000000104113 (unk. ctxt): "
+                    "push ebp  ; 55\n")
+        self.assertEqual(ms.bochs_triple_fault_sites(log, debugger, None),
+                         ["0xe1b1b", "0x104113", "unknown"])
+        self.assertEqual(ms.bochs_triple_fault_sites("", debugger, None), [])
 
     def test_last_draw(self):
         t = ms.MENU_TITLE % "i386"
