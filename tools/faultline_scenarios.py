@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import chain as chains
 import engines
+import file_cache
 import host
 from engines import base
 from engines import qemu as engines_qemu
@@ -1012,12 +1013,15 @@ def nm_tool():
 
 @lru_cache(maxsize=16)
 def _nm_cached(path, mtime, size):
-    proc = subprocess.run([nm_tool(), "-n", path], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        raise ToolError("nm -n %s failed: %s"
-                        % (path, proc.stderr.decode("utf-8", "replace").strip()))
-    return tuple(parse_nm(proc.stdout.decode("utf-8", "replace")))
+    def run_nm():
+        proc = subprocess.run([nm_tool(), "-n", path], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise ToolError("nm -n %s failed: %s"
+                            % (path, proc.stderr.decode("utf-8", "replace").strip()))
+        return proc.stdout.decode("utf-8", "replace")
+    # Kept beside the ELF (build/ARCH/faultline.elf.nm) for the next process.
+    return tuple(parse_nm(file_cache.cached(path, path + ".nm", run_nm)))
 
 
 def load_symbols(elf):

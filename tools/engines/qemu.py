@@ -24,6 +24,7 @@ import time
 
 from . import base
 import chain
+import file_cache
 import grub_iso
 
 BINARIES = {"i386": "qemu-system-i386", "x86_64": "qemu-system-x86_64"}
@@ -344,13 +345,21 @@ _version_cache = {}
 def qemu_version(binary="qemu-system-x86_64"):
     """"QEMU 7.2.22" from `qemu-system-* --version`, or "QEMU (version unknown)"."""
     if binary not in _version_cache:
+        def ask():
+            try:
+                return subprocess.run([binary, "--version"], stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                      text=True, timeout=10).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                return ""
+        path = shutil.which(binary)
         text = ""
-        try:
-            text = subprocess.run([binary, "--version"], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                  text=True, timeout=10).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            pass
+        if path:
+            # Asked once per QEMU binary (an upgrade changes the file): build/.cache/.
+            path = os.path.realpath(path)
+            text = file_cache.cached(path, os.path.join(base.REPO_ROOT, "build", ".cache",
+                                                        os.path.basename(path) + ".version"),
+                                     ask)
         m = re.search(r"version (\d+\.\d+(?:\.\d+)?)", text)
         _version_cache[binary] = "QEMU %s" % m.group(1) if m else "QEMU (version unknown)"
     return _version_cache[binary]
