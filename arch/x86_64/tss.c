@@ -21,7 +21,7 @@ void tss_install(void)
 	 * which ring3_run() leaves with nothing on it the kernel still needs.
 	 * Which TSS field does the CPU read for that switch, and where does
 	 * its first push land? Lesson 11; SDM Vol. 3A 6.14.2, 6.14.4 and 7.7
-	 * (Figure 7-11; 8.7 in newer editions); AMD64 APM Vol. 2 8.9.3. */
+	 * (Figure 7-11; 8.7 in newer editions); AMD64 APM Vol. 2 8.9. */
 	tss.rsp[0] = stack_regions[STACK_KERNEL].top;
 	/* LAB 6 END */
 	/* LAB 2 BEGIN: give the CPU the stack #DF switches to: the #DF
