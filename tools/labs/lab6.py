@@ -31,7 +31,7 @@ RING0_SP = {"i386": "TSS.ESP0", "x86_64": "TSS.RSP0"}
 SEL_USER_CODE, SEL_USER_DATA = 0x33, 0x3b
 USER_FUNCTIONS = ("user_page_fault", "user_privileged", "user_int", "user_int_allowed")
 # IDT[3] in a selector error code: index 3, IDT bit (1) set, EXT clear
-# (SDM Vol. 3A 6.13, Figure 6-6).
+# (SDM Vol. 3A 6.13, "Error Code").
 IDT3_ERROR = 3 << 3 | 2
 
 _NAMES = re.compile(r"^names\s+GDT\[(\d+)\] \(selector 0x([0-9a-f]+)\): (.*)$", re.M)
