@@ -313,8 +313,8 @@ compile-commands:
 # zip (tools/gradescope). The GitHub Classroom workflows are in
 # tools/classroom/ (lessons/INSTRUCTORS.md).
 .PHONY: handout grade grade-class gradescope
-LAB_NUMBERS := 1 2 3 4 5
-check_lab = $(if $(filter $(LAB),$(LAB_NUMBERS)),,$(error $(if $(LAB),LAB=$(LAB) is not a lab,LAB is not set): use LAB=1..5 (lessons/labs/README.md)))
+LAB_NUMBERS := 1 2 3 4 5 6
+check_lab = $(if $(filter $(LAB),$(LAB_NUMBERS)),,$(error $(if $(LAB),LAB=$(LAB) is not a lab,LAB is not set): use LAB=1..6 (lessons/labs/README.md)))
 
 handout:
 	$(check_lab)
@@ -419,7 +419,7 @@ help:
 	@echo "  FUZZ_SECONDS=60                (fuzz) seconds per target"
 	@echo "  FLAKE_ARGS=\"-n 3\"              (flake-check) runs, --emulator, --filter"
 	@echo "  BENCH_ARGS=\"--reps 5\"          (bench) --reps N, --skip-matrix"
-	@echo "  LAB=1..5                       (handout, grade, grade-class, gradescope)"
+	@echo "  LAB=1..6                       (handout, grade, grade-class, gradescope)"
 	@echo "                                 lessons/labs/README.md"
 	@echo "  HANDOUT_ARGS, GRADE_ARGS       (handout) --tar FILE, --git; (grade) --emulator,"
 	@echo "                                 --group; (grade-class) --rev, --jobs, --out"

@@ -87,9 +87,6 @@ void arch_enter_user(uintptr_t ip, uintptr_t sp, uintptr_t flags)
 uintptr_t arch_ring0_stack(void);
 void arch_set_ring0_stack(uintptr_t sp);
 
-/* Give IDT[vector]'s gate DPL dpl (no gate: nothing changes). */
-void arch_idt_set_dpl(unsigned vector, unsigned dpl);
-
 /* Stop this CPU for good: interrupts off, hlt in a loop. */
 void arch_halt(void) __attribute__((noreturn));
 

@@ -254,10 +254,10 @@ SCENARIO_FN scenario_user_int(void)
 }
 
 /* A DPL-3 gate on vector 3, as kernels give #BP so that a debugger's INT3
- * works in user programs (SDM Vol. 3A 6.12.1.2). */
+ * works in user programs (SDM Vol. 3A 6.12.1.2): idt_install() gave it
+ * (gate_dpl(), kernel/privilege.c). */
 SCENARIO_FN scenario_user_int_allowed(void)
 {
-	arch_idt_set_dpl(VECTOR_BP, 3);
 	ring3_run(user_int_allowed);
 }
 

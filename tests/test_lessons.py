@@ -86,7 +86,7 @@ LESSON_DIRS = (
     "01-booting", "02-exceptions-and-the-idt", "03-triple-fault",
     "04-double-fault-handler", "05-exception-pairs",
     "06-stack-overflow-and-guard-pages", "07-tss-and-ist", "08-tss-and-task-gate",
-    "09-reading-the-fault-screen", "10-debugging",
+    "09-reading-the-fault-screen", "10-debugging", "11-privilege-levels",
 )
 PRIMERS = ("segmentation.md", "gates.md", "paging.md")
 COMMAND_TIMEOUT = 120

@@ -14,6 +14,7 @@
 #include "idt.h"
 #include "kernel/arch.h"
 #include "kernel/exceptions.h"
+#include "kernel/privilege.h"
 
 extern const uint32_t isr_stub_table[EXCEPTION_COUNT];
 
@@ -65,6 +66,8 @@ void idt_install(const struct kconfig *cfg)
 			idt[v] = df_gate(cfg);
 		else
 			idt[v] = make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE);
+		if (idt[v] != 0)
+			idt[v] = gate_with_dpl(idt[v], gate_dpl(cfg, v));
 	}
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
@@ -77,12 +80,6 @@ uint64_t idt_gate(unsigned vector)
 bool arch_idt_has_gate(unsigned vector)
 {
 	return vector < EXCEPTION_COUNT && idt[vector] != 0;
-}
-
-void arch_idt_set_dpl(unsigned vector, unsigned dpl)
-{
-	if (arch_idt_has_gate(vector))
-		idt[vector] = gate_with_dpl(idt[vector], dpl);
 }
 
 void arch_idt_remove_gate(unsigned vector)

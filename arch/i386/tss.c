@@ -42,8 +42,16 @@ static void df_tss_init(void)
 
 void tss_install(void)
 {
+	/* LAB 6 BEGIN: give the CPU the stack it switches to when an event
+	 * from ring 3 goes to a ring-0 handler: the kernel stack that
+	 * kernel/stacks.c reserves (stacks grow down), which ring3_run()
+	 * leaves with nothing on it the kernel still needs. Which fields of
+	 * the TSS does the CPU read for that switch, what must each hold, and
+	 * where does its first push land? Lesson 11; SDM Vol. 3A 6.12.1
+	 * (Figure 6-4), 7.2.1 (Figure 7-2) and 5.7. */
 	main_tss.ss0 = SEL_KERNEL_DATA;
 	main_tss.esp0 = (uint32_t)stack_regions[STACK_KERNEL].top;
+	/* LAB 6 END */
 	main_tss.iomap_base = sizeof main_tss;
 	df_tss_init();
 	startup_step("GDT");

@@ -57,9 +57,15 @@ void gdt_install(uintptr_t tss_base, uint32_t tss_limit)
 	gdt[GDT_TSS_HI] = tss.hi;
 	/* For the #NP and #SS scenarios: a data segment marked not present. */
 	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
-	/* For the ring-3 scenarios: flat code and data with DPL 3. */
+	/* LAB 6 BEGIN: the code and data segments the ring-3 scenarios run
+	 * in, in the slots whose selectors gdt.h names: flat like the
+	 * kernel's, but usable at CPL 3 (kernel/segment.h has the bits). What
+	 * gives running code its CPL, and which segments may code at CPL 3
+	 * load into SS and DS? Lesson 11; SDM Vol. 3A 3.4.5 (Figure 3-8),
+	 * 5.5, 5.6 and 5.7; 5.2.1 for 64-bit code. */
 	gdt[GDT_USER_CODE] = make_segment(0, 0xFFFFF, DESC_USER_CODE64);
 	gdt[GDT_USER_DATA] = make_segment(0, 0xFFFFF, DESC_USER_DATA);
+	/* LAB 6 END */
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();
 }

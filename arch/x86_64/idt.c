@@ -14,6 +14,7 @@
 #include "tss.h"
 #include "kernel/arch.h"
 #include "kernel/exceptions.h"
+#include "kernel/privilege.h"
 
 extern const uint64_t isr_stub_table[EXCEPTION_COUNT];
 
@@ -70,6 +71,9 @@ void idt_install(const struct kconfig *cfg)
 			idt[v] = df_gate(cfg);
 		else
 			idt[v] = make_int_gate(isr_stub_table[v], SEL_KERNEL_CODE, 0);
+		/* The DPL sits in the low 8 bytes, where i386's gates have it too. */
+		if (arch_idt_has_gate(v))
+			idt[v].lo = gate_with_dpl(idt[v].lo, gate_dpl(cfg, v));
 	}
 	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }
@@ -89,13 +93,6 @@ void idt_set_ist(unsigned vector, unsigned ist)
 bool arch_idt_has_gate(unsigned vector)
 {
 	return vector < EXCEPTION_COUNT && (idt[vector].lo != 0 || idt[vector].hi != 0);
-}
-
-/* The DPL sits in the low 8 bytes, where i386's gates have it too. */
-void arch_idt_set_dpl(unsigned vector, unsigned dpl)
-{
-	if (arch_idt_has_gate(vector))
-		idt[vector].lo = gate_with_dpl(idt[vector].lo, dpl);
 }
 
 void arch_idt_remove_gate(unsigned vector)

@@ -17,7 +17,21 @@ void ring3_iret(uintptr_t ip, uintptr_t sp, uintptr_t flags, uintptr_t cs, uintp
 
 void arch_enter_user(uintptr_t ip, uintptr_t sp, uintptr_t flags)
 {
+	/* LAB 6 BEGIN: drop to CPL 3: run the code at ip on the user stack
+	 * at sp with flags, through ring3_iret (arch/x86_64/user.asm), which
+	 * builds the frame IRETQ pops on a return to an outer privilege level
+	 * and executes it. The privilege level the code runs at comes from
+	 * that frame: which selectors must it hold, and what does the CPU
+	 * check in them? Lesson 11; IRET in SDM Vol. 2A; Vol. 3A 3.4.2
+	 * (Figure 3-6), 5.5 and 5.7. */
 	ring3_iret(ip, sp, flags, SEL_USER_CODE, SEL_USER_DATA);
+	/* LAB 6 END */
+	/* LAB 6 HANDOUT:
+	(void)ip;
+	(void)sp;
+	(void)flags;
+	__builtin_trap();
+	*/
 }
 
 uintptr_t arch_ring0_stack(void)

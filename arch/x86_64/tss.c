@@ -15,7 +15,15 @@ struct tss64 tss __attribute__((aligned(16)));
 
 void tss_install(void)
 {
+	/* LAB 6 BEGIN: give the CPU the stack it switches to when an event
+	 * from ring 3 goes to a ring-0 handler through a gate with no IST:
+	 * the kernel stack that kernel/stacks.c reserves (stacks grow down),
+	 * which ring3_run() leaves with nothing on it the kernel still needs.
+	 * Which TSS field does the CPU read for that switch, and where does
+	 * its first push land? Lesson 11; SDM Vol. 3A 6.14.2, 6.14.4 and 7.7
+	 * (Figure 7-11; 8.7 in newer editions); AMD64 APM Vol. 2 8.9. */
 	tss.rsp[0] = stack_regions[STACK_KERNEL].top;
+	/* LAB 6 END */
 	/* LAB 2 BEGIN: give the CPU the stack #DF switches to: the #DF
 	 * stack that kernel/stacks.c reserves (with its own guard page), in
 	 * the TSS slot that IDT[8]'s IST field (DF_IST, tss.h) names. Where

@@ -195,6 +195,18 @@ def expect_screen(*needles):
     return check
 
 
+def engine_deviations(result):
+    """The known deviations (faultline_scenarios.DEVIATIONS) of the engine
+    that made result, for its boot (handlers=all, df=safe): [] for an engine
+    the tools do not know."""
+    try:
+        provider = engines.get(result["emulator"]).provider()
+    except Exception:           # an engine the tools do not know: no deviation
+        return []
+    return fs.deviations_for(result["emulator"], provider, result["arch"],
+                             result.get("scenario"), "all", "safe")
+
+
 # --------------------------------------------------------------------------
 # Host programs: the kernel's pure C, compiled for the host with a checker
 # --------------------------------------------------------------------------

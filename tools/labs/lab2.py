@@ -8,10 +8,9 @@ Graded by boots, by what the kernel read back after start-up (TR, the TSS,
 IST1, IDT[8]'s IST field), and by host programs against known-good values.
 """
 
-import engines
 import faultline_scenarios as fs
-from .checks import (HostProgram, Test, _int, describe, died_starting, expect_caught,
-                     expect_triple_fault, lesson)
+from .checks import (HostProgram, Test, _int, describe, died_starting, engine_deviations,
+                     expect_caught, expect_triple_fault, lesson)
 from .lab1 import gate64_fields, gate_problem, hexes, int_gate64
 
 IST = lesson("07-tss-and-ist")
@@ -151,12 +150,7 @@ def known_deviation(result):
     """The engine's known deviation (faultline_scenarios.DEVIATIONS) that
     explains this result, if one does: then the boot cannot judge the lab's
     code on this engine (KVM on PVM ignores the TSS limit)."""
-    try:
-        provider = engines.get(result["emulator"]).provider()
-    except Exception:           # an engine the tools do not know: no deviation
-        return None
-    for d in fs.deviations_for(result["emulator"], provider, result["arch"],
-                               result.get("scenario"), "all", "safe"):
+    for d in engine_deviations(result):
         instead = {k: v for k, v in d["instead"].items()
                    if k in ("outcome", "vector", "name", "stack")}
         if "vector" in instead and all(result.get(k) == v for k, v in instead.items()):
