@@ -522,7 +522,7 @@ class Lessons(unittest.TestCase):
             cls.results = dict(zip(order, pool.map(run_lesson, order)))
         cls.seconds = time.monotonic() - start
 
-    def test_the_ten_lessons_exist(self):
+    def test_every_lesson_exists_and_is_linked(self):
         for d in LESSON_DIRS:
             self.assertTrue(os.path.isfile(os.path.join(LESSONS, d, "README.md")), d)
         index = read(os.path.join(LESSONS, "README.md"))
