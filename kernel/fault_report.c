@@ -279,7 +279,8 @@ static void print_backtrace(const struct fault *f)
 
 /* From ring 3, a ring-0 stack pointer in the TSS whose first push lands in
  * a guard page: the CPU cannot push the frame (SDM Vol. 3A 6.12.1, 6.14.4),
- * so every fault from ring 3 becomes a #PF during delivery. Returns whether
+ * so every event from ring 3 through a gate that uses it (no task gate, no
+ * IST) raises a #PF during its delivery. Returns whether
  * it said so. */
 static bool print_bad_ring0_stack(const struct fault *f)
 {

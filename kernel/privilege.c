@@ -16,7 +16,7 @@
 unsigned gate_dpl(const struct kconfig *cfg, unsigned vector)
 {
 	/* LAB 6 BEGIN: choose IDT[vector]'s DPL in configuration cfg. The
-	 * scenario user_int shows INT3 from ring 3 refused (#GP naming
+	 * scenario user_int shows INT 3 from ring 3 refused (#GP naming
 	 * IDT[3]); user_int_allowed shows it delivered as #BP, as kernels
 	 * allow debuggers; no other gate may be raised from ring 3 in any
 	 * scenario. Which check does the CPU make with a gate's DPL, and for

@@ -3,11 +3,11 @@
  *
  * The code (kernel/user_code.inc) and the user stack (kernel/stacks.c) become
  * user pages; everything else stays supervisor-only. The kernel then drops
- * to CPL 3 with IRET, the only way down (SDM Vol. 3A 5.8.6, 6.12.1; IRET in
- * Vol. 2A), with interrupts off (IF=0, IOPL=0). From there the code faults,
- * and the CPU switches back to ring 0 on the stack the TSS names: ESP0 on
- * i386, RSP0 on x86_64 (6.12.1, 6.14.4), which tss.c points at the top of the
- * kernel stack. The frames of kmain and the scenario below that top are dead
+ * to CPL 3 with IRET (SDM Vol. 3A 6.12.1; IRET in Vol. 2A; a far RET, 5.8.6,
+ * or SYSEXIT/SYSRET, 5.8.7-5.8.8, could also go down), with interrupts off
+ * (IF=0, IOPL=0). From there the code faults, and the CPU switches back to
+ * ring 0 on the stack the TSS names: ESP0 on i386, RSP0 on x86_64 (6.12.1,
+ * 6.14.4), which tss.c points at the top of the kernel stack. The frames of kmain and the scenario below that top are dead
  * by then: nothing returns to them, as in any kernel whose per-thread kernel
  * stack is empty while its thread runs in user mode.
  */

@@ -3,7 +3,8 @@
 ; ring3_iret(ip, sp, flags, cs, ss), SysV ABI (RDI, RSI, RDX, RCX, R8):
 ; build the frame IRETQ pops, RIP, CS, RFLAGS, RSP, SS (SDM Vol. 2A, IRET;
 ; Vol. 3A 6.14.2, Figure 6-9 is the same frame pushed the other way), load
-; the data segment registers with the user data selector, zero the general
+; DS and ES with the user data selector (IRETQ would load null into FS or GS
+; if either held a segment whose DPL is below the new CPL), zero the general
 ; registers, and IRETQ.
 
 %define UAX rax
