@@ -108,9 +108,11 @@ def ring0_stack_problem(result, ctx):
             return ("a fault in ring 3 became #DF with no new page fault (CR2 %s): the switch "
                     "to the ring-0 stack itself failed; TSS.SS0 must name the kernel's data "
                     "segment, a writable data segment of DPL 0 with RPL 0, or the CPU raises "
-                    "#TS, whose delivery fails the same way (SDM Vol. 3A 6.12.1; INT n in "
-                    "Vol. 2A: #TS when the stack segment selector in the TSS is null or its "
-                    "RPL or DPL is not the new CPL)" % result.get("cr2"))
+                    "#TS instead of pushing: a #TS while delivering #PF or #GP is at once a "
+                    "#DF (SDM Vol. 3A 6.15, Interrupt 8, Table 6-5); after #BP the #TS's own "
+                    "delivery fails the same way (6.12.1; INT n in Vol. 2A: #TS when the "
+                    "stack segment selector in the TSS is null or its RPL or DPL is not the "
+                    "new CPL)" % result.get("cr2"))
         return ("a fault in ring 3 became #DF (CR2 %s): the push of its frame on the stack %s "
                 "names failed" % (result.get("cr2"), field))
     if result["outcome"] == "caught" and stack and stack != "kernel" \
