@@ -42,15 +42,9 @@
                             DESC_TYPE(TYPE_RW) | DESC_DB | DESC_GRAN_4K)
 #define DESC_TSS           (DESC_PRESENT | DESC_DPL(0) | DESC_TYPE(TYPE_TSS_AVAIL))
 
-/* Ring-3 segments: the same flat segments with DPL 3. Code running at CPL 3
- * may load only data segments with DPL 3 (SDM Vol. 3A 5.6), SS's DPL must
- * equal the CPL (5.7), and the CPL is the DPL of the code segment IRET
- * returns to (5.5; IRET in Vol. 2A). A selector for them carries RPL 3
- * (3.4.2). In 64-bit mode base and limit are ignored (3.2.4), but L and DPL
- * still count (5.2.1). */
-#define DESC_USER_CODE32   ((DESC_KERNEL_CODE32 & ~DESC_DPL(3)) | DESC_DPL(3))
-#define DESC_USER_CODE64   ((DESC_KERNEL_CODE64 & ~DESC_DPL(3)) | DESC_DPL(3))
-#define DESC_USER_DATA     ((DESC_KERNEL_DATA & ~DESC_DPL(3)) | DESC_DPL(3))
+/* A selector's low two bits: the requested privilege level (SDM Vol. 3A
+ * 3.4.2, Figure 3-6). The ring-3 segments themselves are built in
+ * each arch's gdt.c (lab 6). */
 #define SEL_RPL3           3      /* requested privilege level, bits 1:0 */
 #define SEL_RPL_MASK       3      /* in a saved CS: the interrupted code's CPL */
 

@@ -16,8 +16,8 @@ enum { GDT_NULL, GDT_CODE, GDT_DATA, GDT_MAIN_TSS, GDT_DF_TSS, GDT_NOT_PRESENT,
 
 _Static_assert(GDT_NOT_PRESENT * 8 == ARCH_SEL_NOT_PRESENT,
                "arch/selectors.h names the not-present slot");
-_Static_assert((GDT_USER_CODE * 8 | SEL_RPL3) == SEL_USER_CODE, "gdt.h names the user code slot");
-_Static_assert((GDT_USER_DATA * 8 | SEL_RPL3) == SEL_USER_DATA, "gdt.h names the user data slot");
+_Static_assert(GDT_USER_CODE * 8 == GDT_OFFSET_USER_CODE, "gdt.h names the user code slot");
+_Static_assert(GDT_USER_DATA * 8 == GDT_OFFSET_USER_DATA, "gdt.h names the user data slot");
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(8)));
 
@@ -53,13 +53,19 @@ void gdt_install(uintptr_t main_tss, uintptr_t df_tss, uint32_t tss_limit)
 	/* For the #NP and #SS scenarios: a data segment marked not present. */
 	gdt[GDT_NOT_PRESENT] = make_segment(0, 0xFFFFF, DESC_KERNEL_DATA & ~DESC_PRESENT);
 	/* LAB 6 BEGIN: the code and data segments the ring-3 scenarios run
-	 * in, in the slots whose selectors gdt.h names: flat like the
+	 * in, in the slots at the offsets gdt.h names: flat like the
 	 * kernel's, but usable at CPL 3 (kernel/segment.h has the bits). What
 	 * gives running code its CPL, and which segments may code at CPL 3
 	 * load into SS and DS? Lesson 11; SDM Vol. 3A 3.4.5 (Figure 3-8),
 	 * 5.5, 5.6 and 5.7. */
-	gdt[GDT_USER_CODE] = make_segment(0, 0xFFFFF, DESC_USER_CODE32);
-	gdt[GDT_USER_DATA] = make_segment(0, 0xFFFFF, DESC_USER_DATA);
+	/* The kernel's flat segments with DPL 3: code at CPL 3 may load only
+	 * data segments of DPL 3 (SDM Vol. 3A 5.6), SS's DPL must equal the
+	 * CPL (5.7), and IRET's new CPL is the popped CS's RPL, which must
+	 * equal its non-conforming segment's DPL (5.5; IRET in Vol. 2A). */
+	gdt[GDT_USER_CODE] = make_segment(0, 0xFFFFF,
+	                                  (DESC_KERNEL_CODE32 & ~DESC_DPL(3)) | DESC_DPL(3));
+	gdt[GDT_USER_DATA] = make_segment(0, 0xFFFFF,
+	                                  (DESC_KERNEL_DATA & ~DESC_DPL(3)) | DESC_DPL(3));
 	/* LAB 6 END */
 	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 	reload_segments();

@@ -17,8 +17,10 @@ void gdt_install(uintptr_t tss_base, uint32_t tss_limit);
 /* Rewrite the TSS descriptor (available, so LTR can load it again). */
 void gdt_set_tss(uintptr_t tss_base, uint32_t tss_limit);
 
-/* Ring 3 (GDT slots 6 and 7): selector = index * 8 | RPL 3. */
-#define SEL_USER_CODE   (0x30 | SEL_RPL3)
-#define SEL_USER_DATA   (0x38 | SEL_RPL3)
+/* Ring 3's code and data segments: GDT slots 6 and 7, at these byte
+ * offsets in the GDT. A selector is more than an offset (SDM Vol. 3A
+ * 3.4.2): lab 6 makes the ones ring 3 uses. */
+#define GDT_OFFSET_USER_CODE 0x30
+#define GDT_OFFSET_USER_DATA 0x38
 
 #endif

@@ -24,7 +24,8 @@ void arch_enter_user(uintptr_t ip, uintptr_t sp, uintptr_t flags)
 	 * that frame: which selectors must it hold, and what does the CPU
 	 * check in them? Lesson 11; IRET in SDM Vol. 2A; Vol. 3A 3.4.2
 	 * (Figure 3-6), 5.5 and 5.7. */
-	ring3_iret(ip, sp, flags, SEL_USER_CODE, SEL_USER_DATA);
+	/* Selectors with RPL 3: the CS's RPL becomes the CPL (IRET, Vol. 2A). */
+	ring3_iret(ip, sp, flags, GDT_OFFSET_USER_CODE | SEL_RPL3, GDT_OFFSET_USER_DATA | SEL_RPL3);
 	/* LAB 6 END */
 	/* LAB 6 HANDOUT:
 	(void)ip;

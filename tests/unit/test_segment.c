@@ -63,9 +63,13 @@ static void user_segments_and_gate_dpl(void)
 {
 	/* Ring 3: the same flat segments with DPL 3, 0x9A -> 0xFA, 0x92 -> 0xF2
 	 * (P=1, DPL=11b, S=1, type); SDM Vol. 3A 3.4.5 and 5.5. */
-	CHECK_EQ_U64(make_segment(0, 0xFFFFF, DESC_USER_CODE32), 0x00CFFA000000FFFFULL);
-	CHECK_EQ_U64(make_segment(0, 0xFFFFF, DESC_USER_CODE64), 0x00AFFA000000FFFFULL);
-	CHECK_EQ_U64(make_segment(0, 0xFFFFF, DESC_USER_DATA), 0x00CFF2000000FFFFULL);
+	/* The user segments of each arch's gdt.c: the kernel's with DPL 3. */
+	CHECK_EQ_U64(make_segment(0, 0xFFFFF, (DESC_KERNEL_CODE32 & ~DESC_DPL(3)) | DESC_DPL(3)),
+	             0x00CFFA000000FFFFULL);
+	CHECK_EQ_U64(make_segment(0, 0xFFFFF, (DESC_KERNEL_CODE64 & ~DESC_DPL(3)) | DESC_DPL(3)),
+	             0x00AFFA000000FFFFULL);
+	CHECK_EQ_U64(make_segment(0, 0xFFFFF, (DESC_KERNEL_DATA & ~DESC_DPL(3)) | DESC_DPL(3)),
+	             0x00CFF2000000FFFFULL);
 	/* A gate's DPL (bits 46:45) changes alone: 0x8E -> 0xEE and back. */
 	CHECK_EQ_U64(gate_with_dpl(0x00108E0000081234ULL, 3), 0x0010EE0000081234ULL);
 	CHECK_EQ_U64(gate_with_dpl(0x0010EE0000081234ULL, 0), 0x00108E0000081234ULL);
