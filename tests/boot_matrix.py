@@ -431,13 +431,6 @@ def run_case(case, timeout, grace):
     return case, result, problems
 
 
-def timeout_for(case, timeout):
-    if timeout is not None:
-        return timeout
-    engine = engines.get(case.emulator)
-    return getattr(engine, "machine_timeouts", {}).get(case.machine, engine.default_timeout)
-
-
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--arch", choices=fs.ARCHES, action="append",
@@ -502,7 +495,7 @@ def main(argv=None):
     try:
         # The slowest boots first (Bochs, then GRUB ISOs) so they do not trail.
         ordered = sorted(cases, key=lambda c: (c.emulator != "bochs", c.boot != "iso"))
-        futures = [pool.submit(run_case, c, timeout_for(c, args.timeout), args.grace)
+        futures = [pool.submit(run_case, c, args.timeout, args.grace)
                    for c in ordered]
         results = {}
         deviating = set()

@@ -533,6 +533,14 @@ class CommandLines(unittest.TestCase):
         self.assertEqual(fs.build_cmdline("bogus", "nonsense colour=red"),
                          "scenario=bogus nonsense colour=red")
 
+    def test_boot_timeouts(self):
+        kvm = engines.get("kvm")
+        spec = lambda **kw: engines.base.Spec("x86_64", **kw)  # noqa: E731
+        self.assertEqual(QEMU.boot_timeout(spec()), 10.0)
+        self.assertEqual(kvm.boot_timeout(spec()), 10.0)                  # microvm
+        self.assertEqual(kvm.boot_timeout(spec(machine="pc")), 30.0)      # SeaBIOS under PVM
+        self.assertEqual(kvm.boot_timeout(spec(machine="pc", timeout=4.0)), 4.0)
+
     def test_qemu_command_kernel(self):
         cmd = QEMU.command("x86_64", "/tmp/q.log", kernel="k.elf",
                                     cmdline="scenario=page_fault df=ist",

@@ -59,6 +59,7 @@ class Qemu(base.Engine):
     order = 10
     accel = "tcg"
     default_machine = "pc"
+    machine_timeouts = {}         # a machine whose boots need longer than default_timeout
     # -d: what QEMU's own log records. cpu_reset holds "Triple fault"; int
     # every exception raised and every delivery begun, with the registers:
     # the chain that led to a triple fault (tools/chain.py).
@@ -76,6 +77,11 @@ class Qemu(base.Engine):
         if self._version is None:
             self._version = "%s, %s" % (qemu_version(), self.accel.upper())
         return self._version
+
+    def boot_timeout(self, spec):
+        """spec's own timeout, else the one for the machine it boots."""
+        return spec.timeout or self.machine_timeouts.get(self.machine_for(spec),
+                                                         self.default_timeout)
 
     def machine_for(self, spec):
         if spec.boot == "iso":
@@ -176,7 +182,7 @@ class Qemu(base.Engine):
         result line arrives (then up to spec.grace more seconds for it to
         exit by itself), the engine exits or breaks down, or spec.timeout.
         Returns (proc, run) with proc still alive: the caller reaps it."""
-        timeout = spec.timeout or self.default_timeout
+        timeout = self.boot_timeout(spec)
         run = base.new_run(cmd)
         start = time.monotonic()
         deadline = start + timeout

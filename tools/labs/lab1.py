@@ -176,8 +176,11 @@ int main(void)
 """
 
 # idt.c gives every gate the DPL gate_dpl() (kernel/privilege.c) names.
-DF_GATE_I386 = HostProgram("df_gate (i386)", (
-    "arch/i386/descriptor.c", "kernel/segment.c", "kernel/format.c", "kernel/privilege.c"), r"""
+# What either arch's idt.c needs besides its descriptor encoders: gate_dpl()
+# (privilege.c), gate_with_dpl() (segment.c) and the formatter segment.c uses.
+IDT_SOURCES = ("kernel/segment.c", "kernel/format.c", "kernel/privilege.c")
+
+DF_GATE_I386 = HostProgram("df_gate (i386)", ("arch/i386/descriptor.c",) + IDT_SOURCES, r"""
 #include <stdio.h>
 #include <string.h>
 #include "arch/i386/idt.c"
@@ -195,8 +198,7 @@ static void print_gate(const char *key, uint64_t g)
 }
 """.replace("0x%xu", "0x%xu" % STUB32_BASE).replace("%%", "%") + DF_GATE_MAIN, include="i386")
 
-DF_GATE_X86_64 = HostProgram("df_gate (x86_64)", (
-    "arch/x86_64/descriptor.c", "kernel/segment.c", "kernel/format.c", "kernel/privilege.c"), r"""
+DF_GATE_X86_64 = HostProgram("df_gate (x86_64)", ("arch/x86_64/descriptor.c",) + IDT_SOURCES, r"""
 #include <stdio.h>
 #include <string.h>
 #include "arch/x86_64/idt.c"
