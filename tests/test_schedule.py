@@ -1,0 +1,81 @@
+"""tools/schedule.py: the order in which make test starts its groups."""
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tools"))
+import schedule  # noqa: E402
+from schedule import Group  # noqa: E402
+
+
+def order(groups, slots):
+    """Simulate `slots` workers; the names in the order they start, and the
+    finishing time of the last group."""
+    pending, running, now, started = list(groups), [], 0.0, []
+    while pending or running:
+        busy = {g.lane for g, _ in running if g.lane}
+        while len(running) < slots:
+            g = schedule.next_group(pending, busy)
+            if g is None:
+                break
+            pending.remove(g)
+            running.append((g, now + g.estimate))
+            started.append(g.name)
+            if g.lane:
+                busy.add(g.lane)
+        running.sort(key=lambda r: r[1])
+        _g, now = running.pop(0)
+    return started, now
+
+
+class Schedule(unittest.TestCase):
+    def test_longest_first(self):
+        gs = [Group("a", [], 1), Group("b", [], 5), Group("c", [], 3)]
+        self.assertEqual(schedule.next_group(gs, set()).name, "b")
+        self.assertEqual(order(gs, 1)[0], ["b", "c", "a"])
+
+    def test_ties_go_to_the_first_declared(self):
+        gs = [Group("a", [], 2), Group("b", [], 2)]
+        self.assertEqual(schedule.next_group(gs, set()).name, "a")
+
+    def test_a_busy_lane_waits(self):
+        gs = [Group("x", [], 9, lane="L"), Group("y", [], 1)]
+        self.assertEqual(schedule.next_group(gs, {"L"}).name, "y")
+        self.assertIsNone(schedule.next_group(gs[:1], {"L"}))
+
+    def test_a_lane_weighs_what_is_left_in_it(self):
+        # Three 4 s groups in one lane (12 s in all) go before a 10 s group:
+        # started last, the lane would end at 10 + 12 = 22 s instead of 12 s.
+        gs = [Group("big", [], 10)] + [Group("l%d" % i, [], 4, lane="L") for i in range(3)]
+        self.assertEqual(schedule.next_group(gs, set()).name, "l0")
+        started, end = order(gs, 2)
+        self.assertEqual(started[:2], ["l0", "big"])
+        self.assertEqual(end, 12)
+
+    def test_lanes_never_overlap(self):
+        gs = [Group("l%d" % i, [], 1, lane="L") for i in range(3)]
+        self.assertEqual(order(gs, 3)[1], 3)     # three slots, still one at a time
+
+    def test_estimates_from_the_last_run(self):
+        gs = [Group("a", [], 1), Group("b", [], 5)]
+        schedule.with_estimates(gs, {"a": 7.5, "b": "x", "c": 3})
+        self.assertEqual([g.estimate for g in gs], [7.5, 5.0])
+
+    def test_times_file_round_trip(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "cache", "times.json")
+            self.assertEqual(schedule.load_times(path), {})
+            schedule.save_times(path, {"b": 2.04, "a": 1})
+            self.assertEqual(schedule.load_times(path), {"a": 1, "b": 2.0})
+            with open(path, "w") as f:
+                f.write("[1, 2]")
+            self.assertEqual(schedule.load_times(path), {})
+            with open(path, "w") as f:
+                f.write("not json")
+            self.assertEqual(schedule.load_times(path), {})
+
+
+if __name__ == "__main__":
+    unittest.main()
