@@ -426,6 +426,26 @@ class MutantCatalogue(unittest.TestCase):
         m = mutants.parse("# Mistake: x\n# Hint: y\n# Engines: qemu bochs\n@@ a.c\n-o\n+n\n")
         self.assertEqual((m.engines, m.hunks), (("qemu", "bochs"), [("a.c", "o\n", "n\n")]))
 
+    def test_apply_never_writes_into_a_linked_source(self):
+        """try-mutant's copies hard-link the sources: applying a mutant must
+        leave the instructor's file as it was."""
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "orig"))
+            os.makedirs(os.path.join(d, "copy"))
+            orig, copy = os.path.join(d, "orig", "a.c"), os.path.join(d, "copy", "a.c")
+            with open(orig, "w") as f:
+                f.write("keep\nold\n")
+            os.chmod(orig, 0o640)
+            os.link(orig, copy)
+            mutants.apply(mutants.parse("# Mistake: x\n# Hint: y\n@@ a.c\n-old\n+new\n"),
+                          os.path.join(d, "copy"))
+            with open(orig) as f:
+                self.assertEqual(f.read(), "keep\nold\n")
+            with open(copy) as f:
+                self.assertEqual(f.read(), "keep\nnew\n")
+            self.assertEqual(os.stat(copy).st_mode & 0o777, 0o640)
+            self.assertEqual(os.listdir(os.path.join(d, "copy")), ["a.c"])
+
 
 def _add_mutant_tests():
     for m in mutants.catalogue():

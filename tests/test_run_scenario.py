@@ -540,6 +540,43 @@ class CommandLines(unittest.TestCase):
         self.assertEqual(kvm.boot_timeout(spec()), 10.0)                  # microvm
         self.assertEqual(kvm.boot_timeout(spec(machine="pc")), 30.0)      # SeaBIOS under PVM
         self.assertEqual(kvm.boot_timeout(spec(machine="pc", timeout=4.0)), 4.0)
+        self.assertEqual(engines.get("bochs").boot_timeout(spec()), 30.0)
+
+    def test_the_engine_picks_the_timeout(self):
+        """run_scenario and the VGA capture leave an unset timeout to the
+        engine's boot_timeout (KVM on pc: 30 s), never its plain default."""
+        import vga_screen
+        seen = []
+
+        class Engine(engines.base.Engine):
+            name, title, boots = "fake", "Fake", ("kernel",)
+
+            def check(self, *a, **k):
+                pass
+
+            def version(self):
+                return "fake 1"
+
+            def run(self, spec):
+                seen.append(spec.timeout)
+                return engines.base.new_run(["fake"])
+
+            def capture_vga(self, spec, screendump=False):
+                return self.run(spec)
+
+            def triple_fault(self, run):
+                return None
+
+        real = engines.get
+        fake = Engine()
+        engines.get = lambda name: fake if name == "fake" else real(name)
+        try:
+            fs.run_scenario("x86_64", scenario="page_fault", emulator="fake")
+            vga_screen.capture("fake", "x86_64", "scenario=page_fault")
+            fs.run_scenario("x86_64", scenario="page_fault", emulator="fake", timeout=3.0)
+        finally:
+            engines.get = real
+        self.assertEqual(seen, [None, None, 3.0])
 
     def test_qemu_command_kernel(self):
         cmd = QEMU.command("x86_64", "/tmp/q.log", kernel="k.elf",

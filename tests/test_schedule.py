@@ -54,6 +54,10 @@ class Schedule(unittest.TestCase):
         self.assertEqual(started[:2], ["l0", "big"])
         self.assertEqual(end, 12)
 
+    def test_longest_first_within_a_lane(self):
+        gs = [Group("l1", [], 1, lane="L"), Group("l5", [], 5, lane="L")]
+        self.assertEqual(order(gs, 2)[0], ["l5", "l1"])
+
     def test_lanes_never_overlap(self):
         gs = [Group("l%d" % i, [], 1, lane="L") for i in range(3)]
         self.assertEqual(order(gs, 3)[1], 3)     # three slots, still one at a time

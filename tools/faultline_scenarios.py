@@ -1080,7 +1080,7 @@ def run_scenario(arch, scenario=None, kargs=None, emulator="qemu", boot="kernel"
     machine = machine or scenario_machine(scenario)
     spec = base.Spec(arch, cmdline, build_dir=build_dir, kernel=kernel, boot=boot,
                      machine=machine, emulator_args=emulator_args,
-                     timeout=timeout or engine.default_timeout, grace=grace)
+                     timeout=timeout, grace=grace)
     run = engine.run(spec)
     result = judge(engine, spec, run, scenario, kargs)
     if keep_log:
@@ -1106,7 +1106,7 @@ def judge(engine, spec, run, scenario=None, kargs=None):
                                log_tail=(["stderr: " + l for l in err_tail]
                                          + interesting_log_lines(run.get("log_text"))[-5:]))
     if outcome == "timeout":
-        detail = "no result line within %g s" % spec.timeout
+        detail = "no result line within %g s" % engine.boot_timeout(spec)
         if err_tail:
             detail += "; stderr: " + " | ".join(err_tail)
     if parse_error:

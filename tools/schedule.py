@@ -35,10 +35,11 @@ class Group:
 
 
 def weight(group, pending):
-    """A group's priority: its own time, or the time left in its lane."""
+    """A group's priority: its own time, or the time left in its lane (then,
+    within the lane, its own time: longest first there too)."""
     if group.lane is None:
-        return group.estimate
-    return sum(g.estimate for g in pending if g.lane == group.lane)
+        return (group.estimate, group.estimate)
+    return (sum(g.estimate for g in pending if g.lane == group.lane), group.estimate)
 
 
 def next_group(pending, busy_lanes):

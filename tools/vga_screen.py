@@ -441,7 +441,7 @@ def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=Fa
     watched = os.path.join(build_dir, "faultline.elf")
     before = fs.file_stamp(watched)
     spec = base.Spec(arch, cmdline, build_dir=build_dir, boot=engine.boots[0],
-                     timeout=timeout or engine.default_timeout, machine=machine)
+                     timeout=timeout, machine=machine)
     run = engine.capture_vga(spec, screendump=screendump)
     cap.serial = fs.clean_serial(run["serial_bytes"])
     cap.result_line = fs.find_result_line(cap.serial)
@@ -455,7 +455,7 @@ def capture(emulator, arch, cmdline, build_dir=None, timeout=None, screendump=Fa
         elif engine.failure(run):
             cap.error = engine.failure(run)
         elif run["timed_out"]:
-            cap.error = "no result line within %g s" % spec.timeout
+            cap.error = "no result line within %g s" % engine.boot_timeout(spec)
         else:
             cap.error = "%s exited (status %s) without a result line: %s" % (
                 engine.title, run["exit_status"], _tail(run["stderr_text"]))

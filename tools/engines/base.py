@@ -96,6 +96,10 @@ class Engine:
     def version(self):
         raise NotImplementedError
 
+    def boot_timeout(self, spec):
+        """How long spec's boot may take: its own timeout, else the engine's."""
+        return spec.timeout or self.default_timeout
+
     def unavailable(self):
         """None when this engine can run on this host, else one line saying why."""
         return None

@@ -181,7 +181,7 @@ class Bochs(base.Engine):
         """Run Bochs until COM1's file holds a result line, Bochs exits by
         itself (a triple fault, the shutdown port), or the timeout; then stop
         it in its debugger (the rc file quits it), SIGKILL if that fails."""
-        timeout = spec.timeout or self.default_timeout
+        timeout = self.boot_timeout(spec)
         floppy = os.path.join(workdir, "kargs.img")
         rc_file = os.path.join(workdir, "headless.rc")
         serial_path = os.path.join(workdir, "com1.txt")

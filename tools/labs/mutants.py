@@ -25,6 +25,7 @@ Python 3 standard library only.
 """
 
 import os
+import shutil
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -121,5 +122,11 @@ def apply(mutant, tree):
         if count != 1:
             raise MutantError("%s: the '-' lines occur %d times in %s, not once:\n%s"
                               % (mutant.path, count, rel, old))
-        with open(path, "w", encoding="utf-8") as f:
+        # A new file in the old one's place, never a write into it: the
+        # copy's other files may be hard links to the instructor's tree
+        # (tools/try-mutant), which must not change.
+        tmp = path + ".mutant-tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(text.replace(old, new, 1))
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
