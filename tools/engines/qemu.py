@@ -59,6 +59,7 @@ class Qemu(base.Engine):
     order = 10
     accel = "tcg"
     default_machine = "pc"
+    fast_machine = "microvm"      # no BIOS: about 0.04 s of CPU a boot instead of 0.11
     machine_timeouts = {}         # a machine whose boots need longer than default_timeout
     # -d: what QEMU's own log records. cpu_reset holds "Triple fault"; int
     # every exception raised and every delivery begun, with the registers:
