@@ -474,15 +474,16 @@ def unavailable_engine(command):
 
 def run_lesson(path):
     """Run a lesson's command blocks in order; [(where, failures, why not
-    run or None)]."""
+    run or None, seconds)]."""
     outcomes = []
     plan, _ = lesson_plan(path)
     for command, session, expects in plan:
         why = unavailable_engine(command)
         if why:
-            outcomes.append((command.where(), [], why))
+            outcomes.append((command.where(), [], why, 0.0))
             continue
         result = Result()
+        start = time.monotonic()
         try:
             if command.marker == "run":
                 for line in command.lines():
@@ -493,7 +494,7 @@ def run_lesson(path):
             result.failures.append("%s: %s: %s" % (command.where(), type(exc).__name__, exc))
         for e in expects:
             check_expectation(e, command, result)
-        outcomes.append((command.where(), result.failures, None))
+        outcomes.append((command.where(), result.failures, None, time.monotonic() - start))
     return outcomes
 
 
@@ -608,16 +609,19 @@ class Lessons(unittest.TestCase):
                          "define:\n" + "\n".join(bad))
 
     def test_commands_and_their_output(self):
-        ran = 0
+        ran, timed = 0, []
         for f, outcomes in sorted(self.results.items()):
-            for where, failures, why_not in outcomes:
+            for where, failures, why_not, seconds in outcomes:
+                timed.append((seconds, where))
                 with self.subTest(block=where):
                     if why_not:
                         self.skipTest(why_not)
                     ran += 1
                     self.assertEqual(failures, [], "\n".join(failures))
         self.assertGreater(ran, 20)
-        print("\n%d command blocks in %.1f s" % (ran, self.seconds), file=sys.stderr)
+        print("\n%d command blocks in %.1f s; the slowest: %s" % (
+            ran, self.seconds, ", ".join("%s %.1f s" % (w, s) for s, w in sorted(timed)[-5:][::-1])),
+            file=sys.stderr)
 
 
 if __name__ == "__main__":
