@@ -147,7 +147,9 @@ endif
 # Two links: the first with an empty symbol table, the second with the table
 # tools/mksyms writes from the first (kernel/symbols.h). The table sits right
 # after .text, so no function moves between them; the check after the second
-# link proves it.
+# link proves it: the code symbols (nm types t and T, what mksyms reads) of
+# both links, compared line by line.
+CODE_SYMBOLS = $(NM) -n $(1) | awk '$$2 == "t" || $$2 == "T"'
 $(BUILD)/symtab0.c: tools/mksyms
 	@mkdir -p $(dir $@)
 	$(Q)tools/mksyms --empty > $@
@@ -159,6 +161,7 @@ $(BUILD)/pass1.elf: $(OBJS) $(BUILD)/obj/symtab0.o arch/$(ARCH)/linker.ld
 $(BUILD)/symtab.c: $(BUILD)/pass1.elf tools/mksyms
 	$(call say,SYMS,$@)
 	$(Q)tools/mksyms $< > $@
+	$(Q)$(call CODE_SYMBOLS,$<) > $(BUILD)/pass1.code
 
 $(BUILD)/obj/symtab%.o: $(BUILD)/symtab%.c
 	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
@@ -169,7 +172,7 @@ $(BUILD)/obj/symtab.o: $(BUILD)/symtab.c
 $(KERNEL): $(BUILD)/pass1.elf $(BUILD)/obj/symtab.o
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/obj/symtab.o
-	$(Q)tools/mksyms $@ | cmp -s - $(BUILD)/symtab.c \
+	$(Q)$(call CODE_SYMBOLS,$@) | cmp -s - $(BUILD)/pass1.code \
 	  || { echo "symbol table: functions moved between the two links" >&2; rm -f $@; exit 1; }
 
 $(BUILD)/faultline-qemu.elf: $(KERNEL)

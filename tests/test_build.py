@@ -147,7 +147,7 @@ if __name__ == "__main__":
 # binutils, no gcc-multilib (an ARM laptop, macOS).
 LLVM_ONLY = ("clang", "ld.lld", "llvm-objcopy", "llvm-nm", "nasm", "make", "python3",
              "env", "sh", "bash", "mkdir", "rm", "cp", "mv", "cat", "cmp", "grep", "sed",
-             "tr", "sort", "uname", "dirname", "basename", "true", "echo", "test")
+             "tr", "sort", "uname", "dirname", "basename", "true", "echo", "test", "awk")
 
 
 class Toolchains(unittest.TestCase):
