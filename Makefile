@@ -127,6 +127,9 @@ NO_GRUB      := no BIOS GRUB here (grub-mkrescue for i386-pc, xorriso): the ISOs
 .PHONY: all kernel iso run run-bochs debug-bochs debug help clean test unit-test setup \
         screenshots golden-update fuzz flake-check bench compile-commands conformance
 .DEFAULT_GOAL := all
+# A recipe that fails leaves no half-written target behind (symtab.c,
+# pass1.code, an ISO) for the next make to take as up to date.
+.DELETE_ON_ERROR:
 
 ifneq ($(HAVE_GRUB),)
 all: kernel iso $(KARGS_ISO)
@@ -161,7 +164,12 @@ $(BUILD)/pass1.elf: $(OBJS) $(BUILD)/obj/symtab0.o arch/$(ARCH)/linker.ld
 $(BUILD)/symtab.c: $(BUILD)/pass1.elf tools/mksyms
 	$(call say,SYMS,$@)
 	$(Q)tools/mksyms $< > $@
-	$(Q)$(call CODE_SYMBOLS,$<) > $(BUILD)/pass1.code
+
+# The first link's code symbols, for the check after the second link (a
+# pipe hides nm's failure: an empty list stops the build here instead).
+$(BUILD)/pass1.code: $(BUILD)/pass1.elf
+	$(Q)$(call CODE_SYMBOLS,$<) > $@
+	$(Q)test -s $@ || { echo "$(NM) found no code symbols in $<" >&2; exit 1; }
 
 $(BUILD)/obj/symtab%.o: $(BUILD)/symtab%.c
 	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
@@ -169,7 +177,7 @@ $(BUILD)/obj/symtab%.o: $(BUILD)/symtab%.c
 $(BUILD)/obj/symtab.o: $(BUILD)/symtab.c
 	$(Q)$(KCC) $(CFLAGS) -c $< -o $@
 
-$(KERNEL): $(BUILD)/pass1.elf $(BUILD)/obj/symtab.o
+$(KERNEL): $(BUILD)/pass1.elf $(BUILD)/obj/symtab.o $(BUILD)/pass1.code
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/obj/symtab.o
 	$(Q)$(call CODE_SYMBOLS,$@) | cmp -s - $(BUILD)/pass1.code \

@@ -263,9 +263,7 @@ class Classroom(unittest.TestCase):
         good = self.submission("wf-solution")
         bad = self.submission("wf-mutant", MUTANT)
         for tree in (good, bad):            # the handout's builds, so make is incremental
-            for arch in ("i386", "x86_64"):
-                shutil.copytree(os.path.join(ROOT, "build", arch),
-                                os.path.join(tree, "build", arch), symlinks=True)
+            pristine.copy_builds(tree)
         for s in graders:
             cmd = s["with"]["command"]
             with self.subTest(cmd):

@@ -224,7 +224,8 @@ class FuzzWithoutLibFuzzer(unittest.TestCase):
         clang = fake_tool(bindir, "clang",
                           'case " $* " in *fsanitize=fuzzer*) echo "ld: library not found for '
                           '-lclang_rt.fuzzer_osx" >&2; exit 1 ;; esac; exit 0\n')
-        env = dict(os.environ, CLANG=clang, FAULTLINE_HOST_OS=host_os)
+        env = dict(os.environ, CLANG=clang, FAULTLINE_HOST_OS=host_os,
+                   FUZZ_OUT=os.path.join(bindir, "out"))
         p = subprocess.run([os.path.join(ROOT, "tests", "fuzz", "run.sh"), "1"], cwd=ROOT,
                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True, timeout=60)

@@ -1,4 +1,6 @@
-"""tools/schedule.py: the order in which make test starts its groups."""
+"""tools/schedule.py: the order in which make test starts its groups; and
+tools/run-tests' pure helpers (counting a group's results, exit statuses)
+and labs.pristine.copy_builds (copying a build other groups are using)."""
 import os
 import sys
 import tempfile
@@ -8,6 +10,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
                                 "tools"))
 import schedule  # noqa: E402
 from schedule import Group  # noqa: E402
+from labs import pristine  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_run_tests():
+    from importlib.machinery import SourceFileLoader
+    import importlib.util
+    loader = SourceFileLoader("faultline_run_tests", os.path.join(ROOT, "tools", "run-tests"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
 
 
 def order(groups, slots):
@@ -79,6 +94,68 @@ class Schedule(unittest.TestCase):
             with open(path, "w") as f:
                 f.write("not json")
             self.assertEqual(schedule.load_times(path), {})
+
+
+class RunTests(unittest.TestCase):
+    rt = load_run_tests()
+
+    def test_unittest_counts_read_the_outer_run(self):
+        nested = ("FAIL: test_x (tests.test_lessons.Lessons)\n"
+                  "  quoted output of a nested run:\nRan 2 tests in 1.0s\n\nOK\n"
+                  "----\nRan 9 tests in 60.0s\n\nFAILED (failures=1, skipped=2)\n")
+        self.assertEqual(self.rt.unittest_counts(1, nested), (6, 1))
+        self.assertEqual(self.rt.unittest_counts(0, "Ran 5 tests in 1s\n\nOK (skipped=1)\n"),
+                         (4, 0))
+        self.assertEqual(self.rt.unittest_counts(1, "Traceback: import error\n"), (0, 1))
+
+    def test_counted(self):
+        self.assertEqual(self.rt.counted(0, "x\n3 passed, 0 failed\n"), (3, 0))
+        self.assertEqual(self.rt.counted(1, "3 passed, 0 failed\n"), (3, 1))
+        self.assertEqual(self.rt.counted(0, "no summary"), (0, 1))
+
+    def test_exit_code(self):
+        import subprocess
+        for cmd, code in ((["true"], 0), (["sh", "-c", "exit 3"], 3),
+                          (["sh", "-c", "kill -9 $$"], -9)):
+            p = subprocess.Popen(cmd)
+            _pid, status, _usage = os.wait4(p.pid, 0)
+            p.returncode = 0
+            self.assertEqual(self.rt.exit_code(status), code, cmd)
+
+    def test_a_command_that_cannot_start_fails(self):
+        status, text, cpu = self.rt.run_quiet(["/nonexistent/faultline-test"])
+        self.assertEqual((status, cpu), (127, 0.0))
+        self.assertIn("cannot run it", text)
+        self.assertEqual(self.rt.counted(status, text), (0, 1))
+
+
+class CopyBuilds(unittest.TestCase):
+    def test_a_file_that_goes_away_is_skipped(self):
+        with tempfile.TemporaryDirectory() as d:
+            root, dest = os.path.join(d, "root"), os.path.join(d, "dest")
+            for arch in ("i386", "x86_64"):
+                os.makedirs(os.path.join(root, "build", arch, "obj"))
+                for name in ("faultline.elf", "obj/a.o", "serial-run.log"):
+                    with open(os.path.join(root, "build", arch, name), "w") as f:
+                        f.write(name)
+            real = pristine.shutil.copy2
+
+            def flaky(src, dst, **kw):          # another group's make run removed it
+                if src.endswith("serial-run.log"):
+                    raise FileNotFoundError(src)
+                return real(src, dst, **kw)
+            pristine.shutil.copy2 = flaky
+            try:
+                pristine.copy_builds(dest, root)
+            finally:
+                pristine.shutil.copy2 = real
+            for arch in ("i386", "x86_64"):
+                with open(os.path.join(dest, "build", arch, "obj", "a.o")) as f:
+                    self.assertEqual(f.read(), "obj/a.o")
+                self.assertTrue(os.path.exists(os.path.join(dest, "build", arch,
+                                                            "faultline.elf")))
+                self.assertFalse(os.path.exists(os.path.join(dest, "build", arch,
+                                                             "serial-run.log")))
 
 
 if __name__ == "__main__":

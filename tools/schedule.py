@@ -5,9 +5,10 @@ cores N of them run side by side. Two rules decide the order:
 
   * longest first: a group that takes long and starts last makes everyone
     wait for it at the end (the classic "longest processing time" rule);
-  * lanes: groups that write the same files (make run-bochs and make debug
-    write build/<arch>/bochs.log, serial-run.log, ...) share a lane, and a
-    lane runs one group at a time. A lane is as long as everything left in
+  * lanes: groups that write the same files (make run writes
+    build/<arch>/serial-run.log and run.iso, make run-bochs bochs.log, make
+    debug gdbinit and serial-debug.log, ...) share a lane, and a lane runs
+    one group at a time. A lane is as long as everything left in
     it, so its first group is weighed by the whole lane.
 
 How long a group takes is what it took last time (build/.cache/test-times.json,

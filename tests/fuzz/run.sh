@@ -36,7 +36,9 @@ ALL_TARGETS=(cmdline format exceptions)
 TARGETS=("${@:-${ALL_TARGETS[@]}}")
 
 CLANG=${CLANG:-clang}
-OUT=build/fuzz
+# FUZZ_OUT: another directory for the probe and the targets (the portability
+# test's fake clang must not share build/fuzz with make test's real run).
+OUT=${FUZZ_OUT:-build/fuzz}
 # shellcheck disable=SC2054  # the commas are -fsanitize= syntax
 CFLAGS=(-std=gnu11 -g -O1 -Wall -Wextra -I. -Iarch/x86_64/include
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -7,8 +7,9 @@ its own log: `-d cpu_reset` writes "Triple fault" before the CPU reset that
 -no-reboot turns into QEMU stopping.
 
 Machines: "pc" is the PC a learner boots (BIOS, VGA, CD-ROM: the GRUB ISO);
-"microvm" boots a multiboot kernel with -kernel in about half the time (no
-BIOS, no VGA device: the text buffer is plain memory, COM1 and
+"microvm" boots a multiboot kernel with -kernel in about half the time (a
+minimal firmware instead of a PC BIOS: qboot in Debian's QEMU, a SeaBIOS
+build upstream; no VGA device: the text buffer is plain memory; COM1 and
 isa-debug-exit are there).
 """
 
@@ -59,7 +60,7 @@ class Qemu(base.Engine):
     order = 10
     accel = "tcg"
     default_machine = "pc"
-    fast_machine = "microvm"      # no BIOS: about 0.04 s of CPU a boot instead of 0.11
+    fast_machine = "microvm"      # no PC BIOS: about 0.04 s of CPU a boot instead of 0.11
     machine_timeouts = {}         # a machine whose boots need longer than default_timeout
     # -d: what QEMU's own log records. cpu_reset holds "Triple fault"; int
     # every exception raised and every delivery begun, with the registers:

@@ -404,10 +404,25 @@ def copy_pristine(dest, root=ROOT):
         target = os.path.join(dest, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(os.path.join(root, rel), target)
+    copy_builds(dest, root)
+
+
+def copy_builds(dest, root=ROOT):
+    """root's build/i386 and build/x86_64 into dest (mtimes kept: make is
+    incremental there), file by file. A file that goes away meanwhile is
+    skipped: make test runs other groups at the same time, and make run,
+    run-bochs and run-qemu rewrite their logs and run.iso in build/<arch>/."""
     for arch in ARCHES:
-        built = os.path.join(root, "build", arch)
-        if os.path.isdir(built):
-            shutil.copytree(built, os.path.join(dest, "build", arch), symlinks=True)
+        src = os.path.join(root, "build", arch)
+        for dirpath, _dirnames, filenames in os.walk(src):
+            out = os.path.join(dest, "build", arch, os.path.relpath(dirpath, src))
+            os.makedirs(out, exist_ok=True)
+            for name in filenames:
+                try:
+                    shutil.copy2(os.path.join(dirpath, name), os.path.join(out, name),
+                                 follow_symlinks=False)
+                except FileNotFoundError:
+                    pass
 
 
 def lay_over(source, lab, dest, root=ROOT):
