@@ -107,6 +107,11 @@ class RunTests(unittest.TestCase):
         self.assertEqual(self.rt.unittest_counts(0, "Ran 5 tests in 1s\n\nOK (skipped=1)\n"),
                          (4, 0))
         self.assertEqual(self.rt.unittest_counts(1, "Traceback: import error\n"), (0, 1))
+        self.assertEqual(self.rt.skip_lines("tests.test_lessons", nested),
+                         ["SKIP tests.test_lessons: 2 tests skipped (python3 -m unittest "
+                          "tests.test_lessons -v says why)"])
+        self.assertEqual(self.rt.skip_lines("tests.t", "Ran 2 tests\n\nOK\n"
+                                            "SKIP kvm: no /dev/kvm\n"), ["SKIP kvm: no /dev/kvm"])
 
     def test_counted(self):
         self.assertEqual(self.rt.counted(0, "x\n3 passed, 0 failed\n"), (3, 0))
